@@ -1,0 +1,106 @@
+/**
+ * A Plan is data: the operations that make one app's actual state match its desired state, each one
+ * engine call or file write, each with the cause that made the planner choose it. The executor runs
+ * them in order and decides nothing.
+ */
+import type { Protocol, RestartPolicy } from './spec.js';
+
+export interface PublishedPort {
+  readonly hostIp: string;
+  readonly hostPort: number;
+  readonly containerPort: number;
+  readonly protocol: Protocol;
+}
+
+export interface MountBlueprint {
+  readonly type: 'bind' | 'volume';
+  /** Absolute host path (bind) or full volume name (volume). */
+  readonly source: string;
+  readonly target: string;
+  readonly readOnly: boolean;
+}
+
+/** Everything needed to create one container, fully resolved (variables substituted). */
+export interface ContainerBlueprint {
+  readonly name: string;
+  readonly app: string;
+  readonly key: string;
+  readonly image: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly command: readonly string[] | undefined;
+  readonly entrypoint: readonly string[] | undefined;
+  /** KEY=value, sorted by key. */
+  readonly env: readonly string[];
+  readonly hostname: string;
+  readonly user: string | undefined;
+  readonly init: boolean;
+  readonly restart: RestartPolicy;
+  readonly healthcheck:
+    | { readonly test: readonly string[] | undefined; readonly intervalNs: number | undefined; readonly timeoutNs: number | undefined; readonly retries: number | undefined; readonly startPeriodNs: number | undefined }
+    | 'disabled'
+    | undefined;
+  readonly ports: readonly PublishedPort[];
+  readonly mounts: readonly MountBlueprint[];
+  /** The app network and this container's aliases on it; undefined with hostNetwork. */
+  readonly network: { readonly name: string; readonly aliases: readonly string[] } | undefined;
+  readonly resources: { readonly nanoCpus: number | undefined; readonly memoryBytes: number | undefined; readonly pids: number | undefined };
+  readonly stopTimeoutSeconds: number;
+  readonly capAdd: readonly string[];
+  readonly devices: readonly { readonly hostPath: string; readonly containerPath: string; readonly permissions: string }[];
+  readonly privileged: boolean;
+  readonly hostNetwork: boolean;
+  readonly hostPID: boolean;
+  readonly hostIPC: boolean;
+}
+
+interface OperationBase {
+  readonly app: string;
+  /** Why the planner chose this operation, in words ("spec changed: env", "container exited"). */
+  readonly cause: string;
+}
+
+export type Operation =
+  | (OperationBase & { readonly kind: 'EnsureDataDir'; readonly path: string; readonly subdirs: readonly string[] })
+  | (OperationBase & { readonly kind: 'CreateNetwork'; readonly network: string; readonly labels: Readonly<Record<string, string>> })
+  | (OperationBase & { readonly kind: 'EnsureVolume'; readonly volume: string; readonly labels: Readonly<Record<string, string>> })
+  | (OperationBase & { readonly kind: 'PullImage'; readonly image: string })
+  | (OperationBase & {
+      readonly kind: 'BuildImage';
+      readonly container: string;
+      readonly image: string;
+      readonly context: string;
+      readonly dockerfile: string;
+      readonly args: Readonly<Record<string, string>>;
+      readonly labels: Readonly<Record<string, string>>;
+    })
+  | (OperationBase & { readonly kind: 'CreateContainer'; readonly container: string; readonly blueprint: ContainerBlueprint })
+  | (OperationBase & { readonly kind: 'StartContainer'; readonly container: string; readonly name: string })
+  | (OperationBase & { readonly kind: 'StopContainer'; readonly container: string; readonly containerId: string; readonly name: string; readonly timeoutSeconds: number })
+  | (OperationBase & {
+      readonly kind: 'RecreateContainer';
+      readonly container: string;
+      readonly oldContainerId: string;
+      readonly timeoutSeconds: number;
+      readonly blueprint: ContainerBlueprint;
+    })
+  | (OperationBase & { readonly kind: 'RemoveContainer'; readonly container: string; readonly containerId: string; readonly name: string; readonly timeoutSeconds: number })
+  | (OperationBase & { readonly kind: 'RemoveNetwork'; readonly networkId: string; readonly network: string })
+  | (OperationBase & { readonly kind: 'WriteVhost'; readonly file: string; readonly content: string; readonly contentHash: string })
+  | (OperationBase & { readonly kind: 'RemoveVhost'; readonly file: string });
+
+export type OperationKind = Operation['kind'];
+
+/** A container the planner could not create or start yet, and why (dependsOn not satisfied). */
+export interface WaitingContainer {
+  readonly container: string;
+  readonly reason: string;
+}
+
+export interface Plan {
+  readonly app: string;
+  readonly operations: readonly Operation[];
+  /** Containers held back this pass; the app is Progressing until they are through. */
+  readonly waiting: readonly WaitingContainer[];
+}
+
+export const isMutating = (plan: Plan): boolean => plan.operations.length > 0;

@@ -1,0 +1,42 @@
+/** Kubernetes-style status of an app, computed from observation on every pass. */
+import type { SpecProblem } from '../errors.js';
+import type { ContainerState, HealthState } from './observed.js';
+
+export type ConditionType = 'Ready' | 'Progressing' | 'Degraded';
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface Condition {
+  readonly type: ConditionType;
+  readonly status: ConditionStatus;
+  /** CamelCase reason such as Converged, PortConflict, ImagePullFailed, ProxyConfigInvalid. */
+  readonly reason: string;
+  readonly message: string;
+  readonly lastTransitionTime: string;
+}
+
+export interface ContainerStatus {
+  readonly key: string;
+  readonly name: string;
+  readonly id: string | undefined;
+  readonly state: ContainerState | 'missing';
+  readonly health: HealthState;
+  readonly restarts: number | undefined;
+  readonly image: string;
+  readonly imageId: string | undefined;
+}
+
+export interface AppStatus {
+  readonly name: string;
+  readonly appId: number | undefined;
+  readonly url: string | undefined;
+  readonly specFile: string | undefined;
+  readonly revision: string | undefined;
+  readonly observedSpecHash: string | undefined;
+  readonly conditions: readonly Condition[];
+  readonly containers: readonly ContainerStatus[];
+  readonly lastError: { readonly code: string; readonly message: string; readonly at: string } | undefined;
+  /** Problems of a refused newer version of the spec; the last good version stays in force. */
+  readonly refusedSpec: { readonly file: string; readonly problems: readonly SpecProblem[] } | undefined;
+  readonly installedAt: string | undefined;
+  readonly updatedAt: string;
+}
