@@ -1,0 +1,41 @@
+/**
+ * Names and labels of everything the controller owns (DESIGN.md §2). The default instance uses the
+ * names of the design exactly; any other instance prefixes them with `<instance>.` so that several
+ * controllers (and the tests) can share one engine without their names colliding.
+ */
+
+export const MANAGED_BY = 'amahi-app-controller';
+
+export const LABELS = {
+  managedBy: 'org.amahi.managed-by',
+  instance: 'org.amahi.instance',
+  app: 'org.amahi.app',
+  container: 'org.amahi.container',
+  appId: 'org.amahi.app-id',
+  specHash: 'org.amahi.spec-hash',
+  hashVersion: 'org.amahi.hash-version',
+  imageId: 'org.amahi.image-id',
+  volume: 'org.amahi.volume',
+  buildContext: 'org.amahi.build-context-hash',
+} as const;
+
+const prefix = (instance: string): string => (instance === 'default' ? '' : `${instance}.`);
+
+export const containerName = (instance: string, app: string, key: string): string => `${prefix(instance)}${app}_${key}`;
+export const networkName = (instance: string, app: string): string => `amahi_${prefix(instance)}${app}`;
+export const volumeName = (instance: string, app: string, volume: string): string => `amahi_${prefix(instance)}${app}_${volume}`;
+export const vhostFileName = (app: string): string => `amahi-app-${app}.conf`;
+
+/** Labels every owned object carries, so that a list filtered by them finds exactly what we own. */
+export function ownerLabels(instance: string, app: string): Record<string, string> {
+  return { [LABELS.managedBy]: MANAGED_BY, [LABELS.instance]: instance, [LABELS.app]: app };
+}
+
+/** Engine-side filter for "everything of this instance". */
+export function instanceFilter(instance: string): string[] {
+  return [`${LABELS.managedBy}=${MANAGED_BY}`, `${LABELS.instance}=${instance}`];
+}
+
+/** The app's data directory and the directories the controller itself needs in it. */
+export const appDataDir = (dataRoot: string, app: string): string => `${dataRoot.replace(/\/$/, '')}/${app}`;
+export const appLogsDir = (dataRoot: string, app: string): string => `${appDataDir(dataRoot, app)}/logs`;

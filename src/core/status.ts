@@ -1,0 +1,164 @@
+/**
+ * Status of an app, computed from what was observed and done in one reconcile. Pure. A failure stays
+ * visible until a later pass finds it fixed (LESSONS: Amahi overwrote a failed install's status).
+ */
+import type { ObservedApp, ObservedContainer } from '../model/observed.js';
+import type { Plan } from '../model/plan.js';
+import type { AppSpec } from '../model/spec.js';
+import type { AppStatus, Condition, ConditionStatus, ConditionType, ContainerStatus } from '../model/status.js';
+import type { RefusedSpec } from './desired.js';
+import { containerName } from './names.js';
+
+export interface StatusError {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface StatusInput {
+  readonly app: string;
+  readonly instance: string;
+  readonly spec: AppSpec | undefined;
+  readonly appId: number | undefined;
+  readonly url: string | undefined;
+  readonly revision: string | undefined;
+  readonly observed: ObservedApp;
+  /** The plan of this reconcile; undefined when planning did not happen (conflict, error). */
+  readonly plan: Plan | undefined;
+  readonly error: StatusError | undefined;
+  readonly refused: RefusedSpec | undefined;
+  /** Restart counts by container id, where inspected. */
+  readonly restarts: ReadonlyMap<string, number>;
+  readonly previous: AppStatus | undefined;
+  readonly now: Date;
+}
+
+const REASON_BY_CODE: Record<string, string> = {
+  E_PORT_CONFLICT: 'PortConflict',
+  E_IMAGE_PULL: 'ImagePullFailed',
+  E_IMAGE_BUILD: 'ImageBuildFailed',
+  E_PROXY_CONFIG_INVALID: 'ProxyConfigInvalid',
+  E_PROXY_WRITE: 'ProxyWriteFailed',
+  E_PROXY_RELOAD: 'ProxyReloadFailed',
+  E_DOCKER_UNAVAILABLE: 'EngineUnavailable',
+  E_SPEC_INVALID: 'SpecInvalid',
+  E_PRUNE_REFUSED: 'PruneRefused',
+  E_NAME_CONFLICT: 'NameConflict',
+  E_STATE_WRITE: 'StateWriteFailed',
+  E_UPDATE_FAILED: 'UpdateFailed',
+};
+
+export const reasonForCode = (code: string): string => REASON_BY_CODE[code] ?? 'ReconcileFailed';
+
+/** Restarts at or above which a restarting container counts as crash-looping. */
+export const CRASH_LOOP_RESTARTS = 3;
+
+interface Assessment {
+  readonly ready: [ConditionStatus, string, string];
+  readonly progressing: [ConditionStatus, string, string];
+  readonly degraded: [ConditionStatus, string, string];
+}
+
+function containerProblem(container: ObservedContainer, restarts: number | undefined): [string, string] | undefined {
+  if (container.state === 'restarting' || (restarts !== undefined && restarts >= CRASH_LOOP_RESTARTS && container.state !== 'running')) {
+    return ['CrashLoopBackOff', `container ${container.key} keeps crashing${restarts === undefined ? '' : ` (${restarts} restarts)`}: ${container.statusText}`];
+  }
+  if (container.health === 'unhealthy') return ['Unhealthy', `container ${container.key} is unhealthy`];
+  if (container.state === 'exited' || container.state === 'dead') {
+    return ['ContainerExited', `container ${container.key} is not running: ${container.statusText}`];
+  }
+  if (container.state === 'paused') return ['ContainerPaused', `container ${container.key} is paused`];
+  return undefined;
+}
+
+function assess(input: StatusInput): Assessment {
+  const { plan, error, spec } = input;
+  const refusedNote = input.refused ? `a newer version in ${input.refused.file} was refused (${input.refused.problems.length} problem(s)); the last good version stays in force` : '';
+  if (!spec) {
+    const message = input.refused ? `the spec in ${input.refused.file} is invalid and there is no earlier good version` : 'no spec';
+    return { ready: ['False', 'SpecInvalid', message], progressing: ['False', 'SpecInvalid', message], degraded: ['True', 'SpecInvalid', message] };
+  }
+  if (error) {
+    const reason = reasonForCode(error.code);
+    return { ready: ['False', reason, error.message], progressing: ['False', reason, error.message], degraded: ['True', reason, error.message] };
+  }
+  if (plan && plan.operations.length > 0) {
+    const message = `applied ${plan.operations.length} operation(s): ${[...new Set(plan.operations.map((op) => op.kind))].join(', ')}`;
+    return { ready: ['False', 'Applying', message], progressing: ['True', 'Applying', message], degraded: refusedNote ? ['True', 'SpecRefused', refusedNote] : ['False', 'AsExpected', ''] };
+  }
+  const waiting = plan?.waiting ?? [];
+  for (const container of input.observed.containers) {
+    const problem = containerProblem(container, input.restarts.get(container.id));
+    const specContainer = spec.containers.find((c) => c.key === container.key);
+    const completed = container.state === 'exited' && container.exitCode === 0 && specContainer?.restart !== 'always' && specContainer?.restart !== 'unless-stopped';
+    if (problem && !completed) return { ready: ['False', problem[0], problem[1]], progressing: ['False', problem[0], problem[1]], degraded: ['True', problem[0], problem[1]] };
+  }
+  if (waiting.length > 0) {
+    const message = waiting.map((w) => `${w.container}: ${w.reason}`).join('; ');
+    return { ready: ['False', 'WaitingForDependencies', message], progressing: ['True', 'WaitingForDependencies', message], degraded: ['False', 'AsExpected', ''] };
+  }
+  const starting = input.observed.containers.filter((c) => c.health === 'starting');
+  if (starting.length > 0) {
+    const message = `waiting for ${starting.map((c) => c.key).join(', ')} to pass the healthcheck`;
+    return { ready: ['False', 'HealthStarting', message], progressing: ['True', 'HealthStarting', message], degraded: ['False', 'AsExpected', ''] };
+  }
+  const running = `${input.observed.containers.length} container(s) as specified`;
+  return {
+    ready: ['True', 'Converged', running],
+    progressing: ['False', 'Converged', running],
+    degraded: refusedNote ? ['True', 'SpecRefused', refusedNote] : ['False', 'AsExpected', ''],
+  };
+}
+
+function condition(type: ConditionType, [status, reason, message]: [ConditionStatus, string, string], previous: AppStatus | undefined, now: Date): Condition {
+  const before = previous?.conditions.find((c) => c.type === type);
+  const lastTransitionTime = before && before.status === status ? before.lastTransitionTime : now.toISOString();
+  return { type, status, reason, message, lastTransitionTime };
+}
+
+export function computeStatus(input: StatusInput): AppStatus {
+  const assessment = assess(input);
+  const containers: ContainerStatus[] = (input.spec?.containers ?? []).map((container) => {
+    const observed = input.observed.containers.find((c) => c.key === container.key && c.name === containerName(input.instance, input.app, container.key))
+      ?? input.observed.containers.find((c) => c.key === container.key);
+    return {
+      key: container.key,
+      name: observed?.name ?? containerName(input.instance, input.app, container.key),
+      id: observed?.id,
+      state: observed?.state ?? 'missing',
+      health: observed?.health ?? 'none',
+      restarts: observed ? input.restarts.get(observed.id) : undefined,
+      image: container.image,
+      imageId: observed?.imageId,
+    };
+  });
+  const ready = assessment.ready[0] === 'True';
+  return {
+    name: input.app,
+    appId: input.appId,
+    url: input.url,
+    specFile: input.spec?.source.file ?? input.refused?.file,
+    revision: input.revision,
+    observedSpecHash: input.spec?.specHash,
+    conditions: [
+      condition('Ready', assessment.ready, input.previous, input.now),
+      condition('Progressing', assessment.progressing, input.previous, input.now),
+      condition('Degraded', assessment.degraded, input.previous, input.now),
+    ],
+    containers,
+    lastError: input.error
+      ? { code: input.error.code, message: input.error.message, at: input.now.toISOString() }
+      : ready ? undefined : input.previous?.lastError,
+    refusedSpec: input.refused,
+    installedAt: input.previous?.installedAt ?? (input.observed.containers.length > 0 ? input.now.toISOString() : undefined),
+    updatedAt: input.now.toISOString(),
+  };
+}
+
+/** Whether the app is in a passing state worth looking at again soon (starting, waiting). */
+export function isTransitional(status: AppStatus): boolean {
+  return status.conditions.some((c) => c.type === 'Progressing' && c.status === 'True');
+}
+
+export function isReady(status: AppStatus): boolean {
+  return status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+}

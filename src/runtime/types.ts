@@ -1,0 +1,48 @@
+/**
+ * The runtime seam (DESIGN.md §4): observe everything the instance owns, and apply one operation.
+ * Docker on one host is the first implementation; a Swarm runtime implements the same interface.
+ * Implementations do I/O and decide nothing: every choice was made by the planner.
+ */
+import type { ObservedContainer, ObservedImage, ObservedNetwork, ObservedVolume } from '../model/observed.js';
+import type { Operation } from '../model/plan.js';
+
+export interface RuntimeObservation {
+  readonly containers: readonly ObservedContainer[];
+  readonly networks: readonly ObservedNetwork[];
+  readonly volumes: readonly ObservedVolume[];
+}
+
+/** Operations a runtime applies (the rest are file-system and proxy operations). */
+export type RuntimeOperation = Extract<
+  Operation,
+  { kind: 'CreateNetwork' | 'EnsureVolume' | 'PullImage' | 'BuildImage' | 'CreateContainer' | 'StartContainer' | 'StopContainer' | 'RecreateContainer' | 'RemoveContainer' | 'RemoveNetwork' }
+>;
+
+export const RUNTIME_OPERATION_KINDS: ReadonlySet<Operation['kind']> = new Set([
+  'CreateNetwork', 'EnsureVolume', 'PullImage', 'BuildImage', 'CreateContainer', 'StartContainer',
+  'StopContainer', 'RecreateContainer', 'RemoveContainer', 'RemoveNetwork',
+]);
+
+export const isRuntimeOperation = (op: Operation): op is RuntimeOperation => RUNTIME_OPERATION_KINDS.has(op.kind);
+
+export interface PullProgress {
+  readonly image: string;
+  readonly status: string;
+  readonly id?: string;
+  readonly current?: number;
+  readonly total?: number;
+}
+
+export interface ApplyOptions {
+  readonly onProgress?: (progress: PullProgress) => void;
+}
+
+export interface Runtime {
+  /** Fails with E_DOCKER_UNAVAILABLE when the engine cannot be reached. */
+  ping(): Promise<void>;
+  /** One labelled list each of containers, networks and volumes: of the instance, or of one app. */
+  observe(app?: string): Promise<RuntimeObservation>;
+  /** Local images by every tag and by ID. */
+  images(): Promise<ReadonlyMap<string, ObservedImage>>;
+  apply(operation: RuntimeOperation, options?: ApplyOptions): Promise<void>;
+}
