@@ -1,0 +1,56 @@
+/** Builds the controller's parts from the command line: config, logger, runtime, proxy, store. */
+import path from 'node:path';
+import { CONFIG_FLAGS, loadConfig, parseFlagValue, type ControllerConfig } from '../config.js';
+import { createRootLogger, type Logger } from '../log.js';
+import { Controller, type ControllerDeps } from '../controller/controller.js';
+import { StateStore } from '../controller/state-store.js';
+import { Proxy } from '../proxy/proxy.js';
+import { DockerRuntime } from '../runtime/docker.js';
+
+export interface GlobalOptions {
+  readonly config?: string;
+  readonly logLevel?: string;
+  readonly [flag: string]: unknown;
+}
+
+const PATH_KEYS = new Set(['specsDir', 'stateDir', 'dataRoot', 'proxy.vhostDir', 'proxy.configFile', 'docker.socketPath']);
+
+/** commander's camelCase option name for a kebab-case flag. */
+export const optionName = (flag: string): string => flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+
+export function configFromOptions(options: GlobalOptions): ControllerConfig {
+  const overrides: Record<string, unknown> = {};
+  for (const { key, flag, type } of CONFIG_FLAGS) {
+    const value = options[optionName(flag)];
+    if (value === undefined) continue;
+    const parsed = parseFlagValue(type, value as string | boolean);
+    // Paths on the command line are relative to where the command runs, not to the config file.
+    overrides[key] = PATH_KEYS.has(key) && typeof parsed === 'string' ? path.resolve(parsed) : parsed;
+  }
+  return loadConfig({ file: options.config, overrides });
+}
+
+export interface CliContext {
+  readonly config: ControllerConfig;
+  readonly logger: Logger;
+  readonly runtime: DockerRuntime;
+  readonly proxy: Proxy | undefined;
+  readonly store: StateStore;
+}
+
+export function buildContext(options: GlobalOptions, extra: { logLevel?: string } = {}): CliContext {
+  const config = configFromOptions(options);
+  const logger = createRootLogger({ level: (options.logLevel as string | undefined) ?? extra.logLevel });
+  const runtime = new DockerRuntime({ socketPath: config.docker.socketPath, instance: config.instance });
+  const proxy = config.proxy.kind === 'none'
+    ? undefined
+    : new Proxy({
+        instance: config.instance, vhostDir: config.proxy.vhostDir, testCommand: config.proxy.testCommand,
+        reloadCommand: config.proxy.reloadCommand, logger: logger.child({ component: 'proxy' }),
+      });
+  return { config, logger, runtime, proxy, store: new StateStore(config.stateDir) };
+}
+
+export function buildController(context: CliContext, extra: Partial<ControllerDeps> = {}): Controller {
+  return new Controller({ config: context.config, runtime: context.runtime, proxy: context.proxy, store: context.store, logger: context.logger, ...extra });
+}

@@ -1,0 +1,94 @@
+/** Human output: plans in the manner of `terraform plan`, status tables. */
+import type { Operation, Plan } from '../model/plan.js';
+import type { AppStatus } from '../model/status.js';
+import type { StatusError } from '../core/status.js';
+
+type Change = '+' | '~' | '-';
+
+function change(operation: Operation): Change {
+  switch (operation.kind) {
+    case 'RemoveContainer':
+    case 'RemoveNetwork':
+    case 'RemoveVhost':
+      return '-';
+    case 'StartContainer':
+    case 'StopContainer':
+    case 'RecreateContainer':
+      return '~';
+    default:
+      return '+';
+  }
+}
+
+function summary(operation: Operation): string {
+  switch (operation.kind) {
+    case 'EnsureDataDir': return `ensure data directory ${operation.path}`;
+    case 'CreateNetwork': return `create network ${operation.network}`;
+    case 'EnsureVolume': return `create volume ${operation.volume}`;
+    case 'PullImage': return `pull image ${operation.image}`;
+    case 'BuildImage': return `build image ${operation.image} from ${operation.context}`;
+    case 'CreateContainer': return `create container ${operation.blueprint.name} (${operation.blueprint.image})`;
+    case 'StartContainer': return `start container ${operation.name}`;
+    case 'StopContainer': return `stop container ${operation.name}`;
+    case 'RecreateContainer': return `recreate container ${operation.blueprint.name} (${operation.blueprint.image})`;
+    case 'RemoveContainer': return `remove container ${operation.name}`;
+    case 'RemoveNetwork': return `remove network ${operation.network}`;
+    case 'WriteVhost': return `write vhost ${operation.file}`;
+    case 'RemoveVhost': return `remove vhost ${operation.file}`;
+  }
+}
+
+export function formatPlans(plans: ReadonlyMap<string, Plan | StatusError>): string {
+  const lines: string[] = [];
+  const totals = { '+': 0, '~': 0, '-': 0 };
+  let changedApps = 0;
+  for (const [app, plan] of plans) {
+    if ('code' in plan) {
+      lines.push(`! ${app}: ${plan.code}: ${plan.message}`);
+      continue;
+    }
+    if (plan.operations.length === 0 && plan.waiting.length === 0) continue;
+    changedApps += 1;
+    lines.push(`${app}:`);
+    for (const operation of plan.operations) {
+      const symbol = change(operation);
+      totals[symbol] += 1;
+      lines.push(`  ${symbol} ${summary(operation)}`);
+      lines.push(`      because: ${operation.cause}`);
+    }
+    for (const waiting of plan.waiting) lines.push(`  … ${waiting.container}: ${waiting.reason}`);
+  }
+  if (changedApps === 0 && lines.length === 0) return 'No changes. Every app matches its spec.\n';
+  lines.push('', `Plan: ${totals['+']} to add, ${totals['~']} to change, ${totals['-']} to destroy.`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function conditionOf(status: AppStatus, type: string) {
+  return status.conditions.find((c) => c.type === type);
+}
+
+function age(since: string | undefined, now: number): string {
+  if (!since) return '-';
+  const seconds = Math.max(0, Math.round((now - Date.parse(since)) / 1000));
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172800) return `${Math.round(seconds / 3600)}h`;
+  return `${Math.round(seconds / 86400)}d`;
+}
+
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return `${rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ')).join('\n')}\n`;
+}
+
+export function formatStatusTable(statuses: readonly AppStatus[], now = Date.now()): string {
+  const rows = [['NAME', 'READY', 'CONTAINERS', 'URL', 'AGE', 'MESSAGE']];
+  for (const status of statuses) {
+    const ready = conditionOf(status, 'Ready');
+    const running = status.containers.filter((c) => c.state === 'running').length;
+    const degraded = conditionOf(status, 'Degraded');
+    const message = ready?.status === 'True' ? (degraded?.status === 'True' ? degraded.message : '') : `${ready?.reason ?? ''}: ${ready?.message ?? ''}`;
+    rows.push([status.name, ready?.status === 'True' ? 'True' : `False`, `${running}/${status.containers.length}`, status.url ?? '-', age(status.installedAt, now), message]);
+  }
+  return table(rows);
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+/**
+ * amahictl: the command line (DESIGN.md §5). commander parses; each command is a small function over
+ * the controller's parts. Exit codes: 0 success, 1 a reported failure (invalid spec, not converged),
+ * 2 a usage or configuration error.
+ */
+import { Command, Option } from 'commander';
+import { CONFIG_FLAGS, DEFAULT_CONFIG_FILE } from '../config.js';
+import { AmahiError } from '../errors.js';
+import type { GlobalOptions } from './context.js';
+import { applyCommand, getCommand, planCommand, runCommand } from './commands.js';
+import { validateCommand } from './validate.js';
+import { proxyInitCommand, type ProxyInitOptions } from './proxy-init.js';
+
+const program = new Command();
+program
+  .name('amahictl')
+  .description('Amahi App Controller: YAML app specs in a directory become containers behind reverse-proxy virtual hosts, and stay that way.')
+  .option('-c, --config <file>', `controller config file (default ${DEFAULT_CONFIG_FILE} when it exists)`)
+  .option('--log-level <level>', 'trace, debug, info, warn, error or silent')
+  .showHelpAfterError();
+
+for (const { key, flag, type } of CONFIG_FLAGS) {
+  const option = type === 'bool'
+    ? new Option(`--${flag} [bool]`, `config ${key}`).argParser((value) => value ?? 'true')
+    : new Option(`--${flag} <value>`, `config ${key}${type === 'list' ? ' (comma-separated)' : type === 'argv' ? ' (JSON array or words)' : ''}`);
+  program.addOption(option.hideHelp(!['specs-dir', 'state-dir', 'data-root', 'domain', 'instance', 'proxy-kind', 'vhost-dir'].includes(flag)));
+}
+
+const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+const outputOption = () => new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
+
+program.command('run').description('the daemon: watch the specs, reconcile, serve the API, until SIGTERM').action(async () => {
+  process.exitCode = await runCommand(globals());
+});
+
+program
+  .command('apply')
+  .description('one full pass; exit 0 when every app converged')
+  .option('--once', 'one pass and exit (the default; kept for scripts)', true)
+  .option('--timeout <duration>', 'how long to wait for apps to converge', '2m')
+  .addOption(outputOption())
+  .action(async (options: { timeout: string; output: string }) => {
+    process.exitCode = await applyCommand(globals(), options);
+  });
+
+program
+  .command('plan [app]')
+  .description('print what a pass would change, changing nothing')
+  .addOption(outputOption())
+  .action(async (app: string | undefined, options: { output: string }) => {
+    process.exitCode = await planCommand(globals(), app, options);
+  });
+
+program
+  .command('validate [files...]')
+  .description('validate spec files (default: the whole specs directory)')
+  .addOption(outputOption())
+  .action(async (files: string[], options: { output: string }) => {
+    process.exitCode = await validateCommand(globals(), files, options);
+  });
+
+program
+  .command('get [app]')
+  .description('status of every app (or one)')
+  .addOption(outputOption())
+  .action(async (app: string | undefined, options: { output: string }) => {
+    process.exitCode = await getCommand(globals(), app, options);
+  });
+
+program
+  .command('proxy-init')
+  .description('write the config of a private Apache or nginx instance on a loopback port')
+  .addOption(new Option('--kind <kind>', 'proxy').choices(['apache', 'nginx']).default('apache'))
+  .requiredOption('--dir <dir>', 'directory of the instance (config, run/, logs/, sites/)')
+  .option('--port <port>', 'port to listen on', '8080')
+  .option('--listen <address>', 'address to listen on', '127.0.0.1')
+  .action(async (options: ProxyInitOptions) => {
+    process.exitCode = await proxyInitCommand(options);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  const message = error instanceof AmahiError ? `${error.code}: ${error.message}` : (error as Error).message;
+  process.stderr.write(`amahictl: ${message}\n`);
+  process.exitCode = error instanceof AmahiError && error.code === 'E_CONFIG_INVALID' ? 2 : 1;
+}

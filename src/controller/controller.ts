@@ -1,0 +1,250 @@
+/**
+ * The controller: joins sources, the keyed queue and the reconcile phases (observe -> plan ->
+ * execute -> status). One instance per process; `run` drives it forever, `apply --once` for one pass.
+ */
+import { EventEmitter } from 'node:events';
+import type { ControllerConfig } from '../config.js';
+import { asAmahiError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { allocateIds, hostPortConflicts } from '../core/allocate.js';
+import { appHostname } from '../core/blueprint.js';
+import { pruneDecision, type PruneDecision } from '../core/desired.js';
+import { planApp, type PlanContext } from '../core/plan.js';
+import { computeStatus, isReady, isTransitional, type StatusError } from '../core/status.js';
+import { canonicalJson } from '../core/hash.js';
+import type { Operation, Plan } from '../model/plan.js';
+import type { ObservedApp } from '../model/observed.js';
+import type { AppStatus } from '../model/status.js';
+import type { Proxy } from '../proxy/proxy.js';
+import type { PullProgress, Runtime } from '../runtime/types.js';
+import { executePlan } from './executor.js';
+import { Observer } from './observer.js';
+import { KeyedQueue, type HandlerOutcome } from './queue.js';
+import { DesiredSpecs, specContext } from './specs.js';
+import type { StateStore } from './state-store.js';
+
+export interface ControllerDeps {
+  readonly config: ControllerConfig;
+  readonly runtime: Runtime;
+  readonly proxy: Proxy | undefined;
+  readonly store: StateStore;
+  readonly logger: Logger;
+  /** Give up an app after this many failures in a row (apply --once); default: retry forever. */
+  readonly maxFailures?: number;
+  /** Plan only: write nothing (no allocations, last good specs or status). */
+  readonly readOnly?: boolean;
+  readonly onProgress?: (progress: PullProgress) => void;
+}
+
+/** How soon to look again at an app that is converging (a container starting, a dependency). */
+const PROGRESS_POLL_MS = 1000;
+const AFTER_APPLY_MS = 100;
+
+export class Controller extends EventEmitter {
+  readonly specs: DesiredSpecs;
+  readonly observer: Observer;
+  readonly queue: KeyedQueue;
+  readonly statuses = new Map<string, AppStatus>();
+  readonly lastPlans = new Map<string, Plan>();
+  readonly counters = { reconciles: 0, operations: 0, failures: 0, fullPasses: 0 };
+  lastFullPassAt: number | undefined;
+  private allocations = new Map<string, number>();
+  private conflicts = new Map<string, string>();
+  private prune: PruneDecision = { allowed: new Set(), refusal: undefined };
+  private stopping = false;
+  private readonly planContext: PlanContext;
+
+  constructor(private readonly deps: ControllerDeps) {
+    super();
+    const { config } = deps;
+    this.specs = new DesiredSpecs(config, deps.store, deps.logger, deps.readOnly ?? false);
+    this.observer = new Observer(deps.runtime, deps.proxy);
+    this.queue = new KeyedQueue({ concurrency: config.concurrency, handler: (app) => this.reconcile(app), maxFailures: deps.maxFailures });
+    this.planContext = {
+      host: { instance: config.instance, domain: config.domain, dataRoot: config.dataRoot, basePort: config.basePort, publishAddress: config.publishAddress },
+      proxy: { backend: config.proxy.kind, vhostDir: config.proxy.vhostDir, listenPort: config.proxy.listenPort, listenAddress: config.proxy.listenAddress },
+    };
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  async init(): Promise<void> {
+    await this.deps.store.ensure();
+    await this.specs.restore();
+    this.allocations = await this.deps.store.readAllocations();
+    for (const status of await this.deps.store.readStatuses()) this.statuses.set(status.name, status);
+  }
+
+  /** Re-reads the specs and the engine, and queues every app (DESIGN.md §4: full resync). */
+  async fullPass(): Promise<void> {
+    const update = await this.specs.reload();
+    await this.observer.refreshAll();
+    await this.refreshAllocations();
+    const names = new Set([
+      ...this.specs.state.apps.keys(), ...this.specs.state.refused.keys(), ...this.statuses.keys(),
+      ...(await this.observer.installedApps()), ...(await this.observer.appsWithVhosts()),
+    ]);
+    this.counters.fullPasses += 1;
+    this.lastFullPassAt = Date.now();
+    for (const app of [...names].sort()) this.queue.add(app, { resetBackoff: update.changed.has(app) });
+    this.emit('fullPass');
+  }
+
+  /** A file event or a periodic re-list: queue the apps whose desired state changed. */
+  async specsChanged(): Promise<void> {
+    const update = await this.specs.reload();
+    if (update.changed.size === 0 && !update.revisionChanged) return;
+    await this.refreshAllocations();
+    const apps = update.revisionChanged ? new Set([...update.changed, ...this.statuses.keys()]) : update.changed;
+    for (const app of [...apps].sort()) this.queue.add(app, { resetBackoff: update.changed.has(app) });
+  }
+
+  private async refreshAllocations(): Promise<void> {
+    const installed = await this.observer.installedApps();
+    const fromLabels = new Map<string, number>();
+    for (const container of await this.observer.allContainers()) {
+      if (container.appId !== undefined) fromLabels.set(container.app, container.appId);
+    }
+    const specs = [...this.specs.state.apps.values()];
+    const result = allocateIds({ specs, persisted: this.allocations, fromLabels, installed, maxAppId: specContext(this.deps.config).maxAppId });
+    this.conflicts = new Map([...hostPortConflicts(specs, installed), ...result.conflicts]);
+    if (result.changed) {
+      this.allocations = new Map(result.ids);
+      if (!this.deps.readOnly) await this.deps.store.writeAllocations(this.allocations).catch((error: unknown) => {
+        // Ids are also on every container's labels, so running on is safe; the status API shows this.
+        this.deps.logger.error({ err: error }, 'cannot persist app id allocations');
+      });
+    }
+    const { prune } = this.deps.config;
+    this.prune = pruneDecision({
+      installed, desired: new Set(this.specs.state.apps.keys()),
+      specsReadOk: this.specs.everReadOk && this.specs.lastReadOk, allowEmpty: prune.allowEmpty, maxDeletions: prune.maxDeletions,
+    });
+    if (this.prune.refusal) this.deps.logger.warn({ refusal: this.prune.refusal }, 'uninstalls held back by the prune guard');
+  }
+
+  /** One reconcile of one app: observe, plan, execute, status. Never throws. */
+  async reconcile(app: string): Promise<HandlerOutcome> {
+    const reconcileId = ++this.counters.reconciles;
+    const log = this.deps.logger.child({ app, reconcileId });
+    const spec = this.specs.state.apps.get(app);
+    let observed: ObservedApp | undefined;
+    try {
+      observed = await this.observer.app(app);
+      if (!spec) {
+        const owned = observed.containers.length > 0 || observed.networks.length > 0 || observed.vhost?.managed === true;
+        if (!owned) return await this.settle(app, observed, undefined, undefined, log);
+        if (!this.prune.allowed.has(app)) {
+          return await this.settle(app, observed, undefined, { code: 'E_PRUNE_REFUSED', message: this.prune.refusal ?? 'uninstall held back' }, log);
+        }
+      }
+      const conflict = spec ? this.conflicts.get(app) : undefined;
+      if (conflict) return await this.settle(app, observed, undefined, { code: 'E_PORT_CONFLICT', message: conflict }, log);
+      const appId = spec ? this.allocations.get(app) : undefined;
+      if (spec && appId === undefined) {
+        return await this.settle(app, observed, undefined, { code: 'E_PORT_CONFLICT', message: 'no app id allocated' }, log);
+      }
+      const plan = planApp(app, spec && appId !== undefined ? { spec, appId } : undefined, observed, this.planContext);
+      this.lastPlans.set(app, plan);
+      if (plan.operations.length === 0) return await this.settle(app, observed, plan, undefined, log);
+      log.info({ operations: plan.operations.length, waiting: plan.waiting.length }, 'applying plan');
+      const result = await executePlan(plan, {
+        runtime: this.deps.runtime, proxy: this.deps.proxy, observer: this.observer,
+        isStopping: () => this.stopping, onProgress: this.deps.onProgress,
+        onOperation: (operation: Operation) => {
+          this.counters.operations += 1;
+          this.emit('operation', operation);
+        },
+      }, log);
+      await this.saveStatus(app, observed, plan, undefined);
+      if (result.interrupted) return { outcome: 'done' };
+      return { outcome: 'requeue', afterMs: AFTER_APPLY_MS };
+    } catch (error) {
+      const failure = asAmahiError(error);
+      this.counters.failures += 1;
+      log.error({ err: failure, code: failure.code }, `reconcile failed: ${failure.message}`);
+      this.emit('failure', app, failure);
+      if (observed) await this.saveStatus(app, observed, this.lastPlans.get(app), { code: failure.code, message: failure.message }).catch(() => undefined);
+      return { outcome: 'failed' };
+    }
+  }
+
+  /** Records the status of a pass that changed nothing and says whether to look again soon. */
+  private async settle(app: string, observed: ObservedApp, plan: Plan | undefined, error: StatusError | undefined, log: Logger): Promise<HandlerOutcome> {
+    const spec = this.specs.state.apps.get(app);
+    const refused = this.specs.state.refused.get(app);
+    if (!spec && !refused && !error) {
+      if (this.statuses.delete(app)) {
+        await this.deps.store.removeStatus(app);
+        log.info('app uninstalled; its data directory and named volumes are kept');
+        this.emit('status', app, undefined);
+      }
+      return { outcome: 'done' };
+    }
+    const status = await this.saveStatus(app, observed, plan, error);
+    log.debug({ ready: isReady(status) }, 'nothing to change');
+    if (error) return { outcome: 'done' };
+    return isTransitional(status) ? { outcome: 'requeue', afterMs: PROGRESS_POLL_MS } : { outcome: 'done' };
+  }
+
+  private async saveStatus(app: string, observed: ObservedApp, plan: Plan | undefined, error: StatusError | undefined): Promise<AppStatus> {
+    const spec = this.specs.state.apps.get(app);
+    const previous = this.statuses.get(app);
+    const status = computeStatus({
+      app, instance: this.deps.config.instance, spec, appId: this.allocations.get(app),
+      url: spec?.web ? `http://${appHostname(spec, this.planContext.host)}${this.deps.config.proxy.listenPort === 80 ? '' : `:${this.deps.config.proxy.listenPort}`}/` : undefined,
+      revision: this.specs.revision, observed, plan, error, refused: this.specs.state.refused.get(app),
+      restarts: new Map(), previous, now: new Date(),
+    });
+    this.statuses.set(app, status);
+    if (!previous || canonicalJson({ ...previous, updatedAt: '' }) !== canonicalJson({ ...status, updatedAt: '' })) {
+      await this.deps.store.writeStatus(status).catch((writeError: unknown) => {
+        this.deps.logger.error({ err: writeError, app }, 'cannot write app status');
+      });
+      this.emit('status', app, status);
+    }
+    return status;
+  }
+
+  /** One full pass, waiting until every app settles or the deadline passes. */
+  async applyOnce(timeoutMs: number): Promise<{ converged: boolean; statuses: AppStatus[] }> {
+    await this.fullPass();
+    const quiet = await this.queue.quiet(Date.now() + timeoutMs);
+    await this.deps.proxy?.flush();
+    const statuses = [...this.statuses.values()].sort((a, b) => a.name.localeCompare(b.name));
+    const converged = quiet && statuses.every(isReady) && this.prune.refusal === undefined;
+    return { converged, statuses };
+  }
+
+  /** What a pass would do now, without doing it (`amahictl plan`). */
+  async previewPlans(only?: string): Promise<Map<string, Plan | StatusError>> {
+    await this.specs.reload();
+    await this.observer.refreshAll();
+    await this.refreshAllocations();
+    const names = new Set([...this.specs.state.apps.keys(), ...(await this.observer.installedApps()), ...(await this.observer.appsWithVhosts())]);
+    const result = new Map<string, Plan | StatusError>();
+    for (const app of [...names].sort()) {
+      if (only && app !== only) continue;
+      const spec = this.specs.state.apps.get(app);
+      const conflict = spec ? this.conflicts.get(app) : undefined;
+      const appId = this.allocations.get(app);
+      if (conflict) result.set(app, { code: 'E_PORT_CONFLICT', message: conflict });
+      else if (!spec && !this.prune.allowed.has(app)) result.set(app, { code: 'E_PRUNE_REFUSED', message: this.prune.refusal ?? 'uninstall held back' });
+      else result.set(app, planApp(app, spec && appId !== undefined ? { spec, appId } : undefined, await this.observer.app(app), this.planContext));
+    }
+    return result;
+  }
+
+  get pruneRefusal(): string | undefined {
+    return this.prune.refusal;
+  }
+
+  /** Takes no new work, lets the operation in flight finish, flushes the proxy. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.queue.stop();
+    await this.deps.proxy?.flush();
+  }
+}

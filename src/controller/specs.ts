@@ -1,0 +1,100 @@
+/**
+ * The desired state as the controller holds it: the latest snapshot of the specs directory, with the
+ * last good version of every file kept in memory and in the state directory.
+ */
+import { canonicalJson } from '../core/hash.js';
+import { desiredState, type DesiredState } from '../core/desired.js';
+import { MAX_APP_ID, type SpecContext } from '../spec/normalize.js';
+import { loadSpecFiles } from '../spec/load.js';
+import type { AppSpec } from '../model/spec.js';
+import type { ControllerConfig } from '../config.js';
+import type { Logger } from '../log.js';
+import { AmahiError } from '../errors.js';
+import { readSpecDir } from '../sources/spec-reader.js';
+import type { StateStore } from './state-store.js';
+
+export function specContext(config: ControllerConfig): SpecContext {
+  return { policy: config.policy, basePort: config.basePort, maxAppId: Math.min(MAX_APP_ID, 65535 - config.basePort) };
+}
+
+export interface SpecsUpdate {
+  /** Apps whose desired version or refusal changed (added, edited, removed, refused, accepted). */
+  readonly changed: ReadonlySet<string>;
+  readonly revisionChanged: boolean;
+}
+
+export class DesiredSpecs {
+  state: DesiredState = { apps: new Map(), refused: new Map(), fileProblems: new Map(), lastGood: new Map() };
+  /** True once the directory was read completely at least once (the prune guard needs it). */
+  everReadOk = false;
+  /** Whether the latest read succeeded; false while the directory is missing or unreadable. */
+  lastReadOk = false;
+  lastReadError: AmahiError | undefined;
+  revision: string | undefined;
+  resolvedDir: string | undefined;
+  lastReadAt: number | undefined;
+  private loaded = false;
+
+  constructor(
+    private readonly config: ControllerConfig,
+    private readonly store: StateStore,
+    private readonly logger: Logger,
+    private readonly readOnly = false,
+  ) {}
+
+  /** Restores the last good specs from the state directory (once, at start). */
+  async restore(): Promise<void> {
+    if (this.loaded) return;
+    const lastGood = await this.store.readLastGood();
+    const apps = new Map<string, AppSpec>();
+    for (const specs of lastGood.values()) for (const spec of specs) apps.set(spec.name, spec);
+    this.state = { apps, refused: new Map(), fileProblems: new Map(), lastGood };
+    this.loaded = true;
+  }
+
+  /** Reads the directory and returns what changed. An unreadable directory changes nothing. */
+  async reload(): Promise<SpecsUpdate> {
+    await this.restore();
+    let snapshot;
+    try {
+      snapshot = await readSpecDir(this.config.specsDir);
+    } catch (error) {
+      this.lastReadOk = false;
+      this.lastReadError = error as AmahiError;
+      this.logger.error({ err: error }, 'cannot read the specs directory; keeping the current desired state');
+      return { changed: new Set(), revisionChanged: false };
+    }
+    const results = loadSpecFiles(snapshot.files, specContext(this.config));
+    const next = desiredState(results, this.state.lastGood);
+    const changed = diffApps(this.state, next);
+    const revisionChanged = snapshot.revision !== this.revision;
+    if (!this.readOnly && canonicalJson(Object.fromEntries(next.lastGood)) !== canonicalJson(Object.fromEntries(this.state.lastGood))) {
+      await this.store.writeLastGood(next.lastGood);
+    }
+    for (const [file, problems] of next.fileProblems) {
+      if (!this.state.fileProblems.has(file) || canonicalJson(this.state.fileProblems.get(file)) !== canonicalJson(problems)) {
+        this.logger.warn({ file, problems: problems.map((p) => `${p.line}:${p.col} ${p.path}: ${p.message}`) }, 'spec file refused');
+      }
+    }
+    this.state = next;
+    this.everReadOk = true;
+    this.lastReadOk = true;
+    this.lastReadError = undefined;
+    this.revision = snapshot.revision;
+    this.resolvedDir = snapshot.resolvedDir;
+    this.lastReadAt = snapshot.readAt;
+    return { changed, revisionChanged };
+  }
+}
+
+function diffApps(before: DesiredState, after: DesiredState): Set<string> {
+  const changed = new Set<string>();
+  const names = new Set([...before.apps.keys(), ...after.apps.keys(), ...before.refused.keys(), ...after.refused.keys()]);
+  for (const name of names) {
+    const a = before.apps.get(name);
+    const b = after.apps.get(name);
+    if (a?.specHash !== b?.specHash || a?.source.file !== b?.source.file) changed.add(name);
+    else if (canonicalJson(before.refused.get(name)) !== canonicalJson(after.refused.get(name))) changed.add(name);
+  }
+  return changed;
+}
