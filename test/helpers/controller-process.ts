@@ -1,0 +1,62 @@
+/** The controller as users run it: `amahictl --config FILE run` in a child process. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { packageRoot } from '../../src/paths.js';
+import type { TestEnv } from './env.js';
+import { waitFor } from './wait.js';
+
+export const CLI = path.join(packageRoot, 'dist/src/cli/main.js');
+
+export interface ControllerProcess {
+  readonly child: ChildProcess;
+  output(): string;
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Sends the signal and resolves with the exit code (null when killed by a signal). */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function startController(env: TestEnv, args: readonly string[] = ['run'], extraEnv: Record<string, string> = {}): ControllerProcess {
+  const child = spawn(process.execPath, [CLI, '--config', env.configFile, '--log-level', 'debug', ...args], {
+    env: { ...process.env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const handle: ControllerProcess = {
+    child,
+    output: () => output,
+    waitForLog: (pattern, timeoutMs = 30_000) => waitFor(() => pattern.test(output), { timeoutMs, what: `log ${pattern}` }).then(() => undefined),
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  env.onCleanup(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+  return handle;
+}
+
+/** Runs a CLI command to completion. */
+export function runCli(env: TestEnv, args: readonly string[], timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, '--config', env.configFile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`amahictl ${args.join(' ')} timed out; output: ${stdout}${stderr}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
