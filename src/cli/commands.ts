@@ -4,6 +4,7 @@ import { isReady } from '../core/status.js';
 import { Daemon } from '../controller/daemon.js';
 import { buildContext, buildController, type GlobalOptions } from './context.js';
 import { formatPlans, formatStatusTable, conditionOf } from './format.js';
+import { pullReporter } from './progress.js';
 
 export async function runCommand(options: GlobalOptions): Promise<number> {
   const context = buildContext(options);
@@ -32,9 +33,7 @@ export async function applyCommand(options: GlobalOptions, commandOptions: { tim
   const timeoutMs = parseDurationMs(commandOptions.timeout) ?? 120_000;
   const controller = buildController(context, {
     maxFailures: 3,
-    onProgress: (progress) => {
-      if (process.stderr.isTTY && progress.total) process.stderr.write(`\rpulling ${progress.image}: ${progress.status} ${Math.round((100 * (progress.current ?? 0)) / progress.total)}%   `);
-    },
+    onProgress: pullReporter(process.stderr),
   });
   await controller.init();
   const result = await controller.applyOnce(timeoutMs);

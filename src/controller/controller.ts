@@ -6,7 +6,6 @@ import { EventEmitter } from 'node:events';
 import type { ControllerConfig } from '../config.js';
 import { asAmahiError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { allocateIds, hostPortConflicts } from '../core/allocate.js';
 import { appHostname } from '../core/blueprint.js';
 import { pruneDecision, type PruneDecision } from '../core/desired.js';
 import { planApp, type PlanContext } from '../core/plan.js';
@@ -17,6 +16,9 @@ import type { ObservedApp } from '../model/observed.js';
 import type { AppStatus } from '../model/status.js';
 import type { Proxy } from '../proxy/proxy.js';
 import type { PullProgress, Runtime } from '../runtime/types.js';
+import { isHostPortFree } from '../runtime/host-ports.js';
+import { allocateChecked } from './allocation.js';
+import { localBuilds } from './builds.js';
 import { executePlan } from './executor.js';
 import { Observer } from './observer.js';
 import { KeyedQueue, type HandlerOutcome } from './queue.js';
@@ -102,14 +104,24 @@ export class Controller extends EventEmitter {
   }
 
   private async refreshAllocations(): Promise<void> {
-    const installed = await this.observer.installedApps();
-    const fromLabels = new Map<string, number>();
-    for (const container of await this.observer.allContainers()) {
-      if (container.appId !== undefined) fromLabels.set(container.app, container.appId);
-    }
     const specs = [...this.specs.state.apps.values()];
-    const result = allocateIds({ specs, persisted: this.allocations, fromLabels, installed, maxAppId: specContext(this.deps.config).maxAppId });
-    this.conflicts = new Map([...hostPortConflicts(specs, installed), ...result.conflicts]);
+    const ports = { basePort: this.deps.config.basePort, publishAddress: this.deps.config.publishAddress, probe: isHostPortFree };
+    const allocate = async () => {
+      const installed = await this.observer.installedApps();
+      const fromLabels = new Map<string, number>();
+      for (const container of await this.observer.allContainers()) {
+        if (container.appId !== undefined) fromLabels.set(container.app, container.appId);
+      }
+      const input = { specs, persisted: this.allocations, fromLabels, installed, maxAppId: specContext(this.deps.config).maxAppId };
+      return { installed, result: await allocateChecked(input, ports) };
+    };
+    let { installed, result } = await allocate();
+    if (result.hostBusy.size > 0) {
+      // A container we just created may hold the port while the cache does not show it yet.
+      await this.observer.refreshAll();
+      ({ installed, result } = await allocate());
+    }
+    this.conflicts = new Map(result.conflicts);
     if (result.changed) {
       this.allocations = new Map(result.ids);
       if (!this.deps.readOnly) await this.deps.store.writeAllocations(this.allocations).catch((error: unknown) => {
@@ -146,7 +158,8 @@ export class Controller extends EventEmitter {
       if (spec && appId === undefined) {
         return await this.settle(app, observed, undefined, { code: 'E_PORT_CONFLICT', message: 'no app id allocated' }, log);
       }
-      const plan = planApp(app, spec && appId !== undefined ? { spec, appId } : undefined, observed, this.planContext);
+      const builds = spec ? await localBuilds(spec, this.deps.config.instance) : undefined;
+      const plan = planApp(app, spec && appId !== undefined ? { spec, appId, builds } : undefined, observed, this.planContext);
       this.lastPlans.set(app, plan);
       if (plan.operations.length === 0) return await this.settle(app, observed, plan, undefined, log);
       log.info({ operations: plan.operations.length, waiting: plan.waiting.length }, 'applying plan');
@@ -186,7 +199,10 @@ export class Controller extends EventEmitter {
     const status = await this.saveStatus(app, observed, plan, error);
     log.debug({ ready: isReady(status) }, 'nothing to change');
     if (error) return { outcome: 'done' };
-    return isTransitional(status) ? { outcome: 'requeue', afterMs: PROGRESS_POLL_MS } : { outcome: 'done' };
+    if (!isTransitional(status)) return { outcome: 'done' };
+    // Health and exits change without any mutation of ours: look at the engine again next time.
+    this.observer.invalidate(app);
+    return { outcome: 'requeue', afterMs: PROGRESS_POLL_MS };
   }
 
   private async saveStatus(app: string, observed: ObservedApp, plan: Plan | undefined, error: StatusError | undefined): Promise<AppStatus> {
@@ -232,7 +248,15 @@ export class Controller extends EventEmitter {
       const appId = this.allocations.get(app);
       if (conflict) result.set(app, { code: 'E_PORT_CONFLICT', message: conflict });
       else if (!spec && !this.prune.allowed.has(app)) result.set(app, { code: 'E_PRUNE_REFUSED', message: this.prune.refusal ?? 'uninstall held back' });
-      else result.set(app, planApp(app, spec && appId !== undefined ? { spec, appId } : undefined, await this.observer.app(app), this.planContext));
+      else {
+        try {
+          const builds = spec ? await localBuilds(spec, this.deps.config.instance) : undefined;
+          result.set(app, planApp(app, spec && appId !== undefined ? { spec, appId, builds } : undefined, await this.observer.app(app), this.planContext));
+        } catch (error) {
+          const failure = asAmahiError(error);
+          result.set(app, { code: failure.code, message: failure.message });
+        }
+      }
     }
     return result;
   }

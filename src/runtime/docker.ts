@@ -4,8 +4,6 @@
  * sequence, for a recreate) at a time.
  */
 import Docker from 'dockerode';
-import tar from 'tar-fs';
-import { DockerError } from '../errors.js';
 import { LABELS, instanceFilter } from '../core/names.js';
 import type { ContainerBlueprint } from '../model/plan.js';
 import type { ObservedImage } from '../model/observed.js';
@@ -13,6 +11,7 @@ import type { ApplyOptions, Runtime, RuntimeObservation, RuntimeOperation } from
 import { createBody } from './docker-body.js';
 import { toObservedContainer } from './docker-observe.js';
 import { toDockerError } from './docker-errors.js';
+import { buildImage, pullImage } from './docker-images.js';
 
 /** Newest Engine API version this code was written against; older engines are spoken to in theirs. */
 const MAX_API_VERSION = '1.45';
@@ -122,10 +121,10 @@ export class DockerRuntime implements Runtime {
           await docker.createVolume({ Name: op.volume, Labels: { ...op.labels } });
           return;
         case 'PullImage':
-          await this.pull(docker, op.image, options);
+          await pullImage(docker, op.image, options);
           return;
         case 'BuildImage':
-          await this.build(docker, op);
+          await buildImage(docker, op);
           return;
         case 'CreateContainer':
           await this.create(docker, op.blueprint, []);
@@ -134,7 +133,7 @@ export class DockerRuntime implements Runtime {
           await ignoreStatus(docker.getContainer(op.name).start(), 304);
           return;
         case 'StopContainer':
-          await ignoreStatus(docker.getContainer(op.containerId).stop({ t: op.timeoutSeconds }), 304);
+          await ignoreStatus(docker.getContainer(op.containerId).stop(stopOptions(op.timeoutSeconds)), 304);
           return;
         case 'RecreateContainer':
           await this.recreate(docker, op.oldContainerId, op.timeoutSeconds, op.blueprint);
@@ -149,34 +148,6 @@ export class DockerRuntime implements Runtime {
     } catch (error) {
       throw toDockerError(error, `${op.kind} for app ${op.app} failed`, op.kind);
     }
-  }
-
-  private async pull(docker: Docker, image: string, options: ApplyOptions): Promise<void> {
-    const stream = await docker.pull(image);
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(
-        stream,
-        (error: Error | null) => (error ? reject(error) : resolve()),
-        (event: { status?: string; id?: string; progressDetail?: { current?: number; total?: number }; error?: string }) => {
-          if (event.error) reject(new DockerError(event.error, { code: 'E_IMAGE_PULL' }));
-          options.onProgress?.({ image, status: event.status ?? '', id: event.id, current: event.progressDetail?.current, total: event.progressDetail?.total });
-        },
-      );
-    });
-  }
-
-  private async build(docker: Docker, op: Extract<RuntimeOperation, { kind: 'BuildImage' }>): Promise<void> {
-    const context = tar.pack(op.context);
-    const stream = await docker.buildImage(context, {
-      t: op.image, dockerfile: op.dockerfile, labels: { ...op.labels }, buildargs: { ...op.args }, rm: true, forcerm: true,
-    });
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(stream, (error: Error | null, output: { error?: string }[] = []) => {
-        const failed = output.find((event) => event.error);
-        if (error || failed) reject(new DockerError(failed?.error ?? error?.message ?? 'build failed', { code: 'E_IMAGE_BUILD' }));
-        else resolve();
-      });
-    });
   }
 
   private async create(docker: Docker, blueprint: ContainerBlueprint, keptVolumes: readonly { name: string; target: string }[]): Promise<string> {
@@ -217,13 +188,16 @@ export class DockerRuntime implements Runtime {
     await old.remove({ force: true, v: false });
   }
 
-  private async remove(docker: Docker, containerId: string, timeoutSeconds: number): Promise<void> {
+  private async remove(docker: Docker, containerId: string, timeoutSeconds: number | undefined): Promise<void> {
     const container = docker.getContainer(containerId);
-    await ignoreStatus(container.stop({ t: timeoutSeconds }), 304, 404);
+    await ignoreStatus(container.stop(stopOptions(timeoutSeconds)), 304, 404);
     // v: false keeps anonymous volumes: data is only ever deleted by an explicit purge.
     await ignoreStatus(container.remove({ force: true, v: false }), 404);
   }
 }
+
+/** Without a timeout the engine uses the container's own StopTimeout (its stopGracePeriod). */
+const stopOptions = (timeoutSeconds: number | undefined): { t?: number } => (timeoutSeconds === undefined ? {} : { t: timeoutSeconds });
 
 async function ignoreStatus<T>(promise: Promise<T>, ...statusCodes: number[]): Promise<T | undefined> {
   try {
