@@ -77,7 +77,7 @@ export async function startRegistry(dir: string): Promise<LoopbackRegistry> {
     await waitFor(async () => child.exitCode === null && (await getStatus(`http://${host}/v2/`)) === 200, { timeoutMs: 15_000, what: `docker-registry on ${host}` });
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`${(error as Error).message}; registry output: ${log}`);
+    throw new Error(`${(error as Error).message}; registry output: ${log}`, { cause: error });
   }
 
   const pushed = new Set<string>();
