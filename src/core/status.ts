@@ -87,6 +87,8 @@ function assess(input: StatusInput): Assessment {
   }
   const waiting = plan?.waiting ?? [];
   for (const container of input.observed.containers) {
+    // A container the planner holds back for a dependency is waiting, not failed (e.g. stopped while its database is recreated).
+    if (container.state === 'exited' && waiting.some((w) => w.container === container.key)) continue;
     const problem = containerProblem(container, input.restarts.get(container.id));
     const specContainer = spec.containers.find((c) => c.key === container.key);
     const completed = container.state === 'exited' && container.exitCode === 0 && specContainer?.restart !== 'always' && specContainer?.restart !== 'unless-stopped';

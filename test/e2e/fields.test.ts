@@ -40,7 +40,7 @@ spec:
     web:
       image: ${TEST_IMAGE}
       entrypoint: ["/bin/sh", "-c"]
-      command: ["echo \\"$$APP_NAME\\" > /tmp/started; exec /bin/sh /serve"]
+      command: ["echo \\"$$APP_NAME\\" > /started; exec /bin/sh /serve"]
       env:
         PORT: 8080
         APP_NAME: \${APP_IDENTIFIER}
@@ -106,7 +106,7 @@ spec:
 
     assert.equal(web.Config.Image, TEST_IMAGE);
     assert.deepEqual(web.Config.Entrypoint, ['/bin/sh', '-c']);
-    assert.deepEqual(web.Config.Cmd, ['echo "$APP_NAME" > /tmp/started; exec /bin/sh /serve'], '$$ is a literal $');
+    assert.deepEqual(web.Config.Cmd, ['echo "$APP_NAME" > /started; exec /bin/sh /serve'], '$$ is a literal $');
     for (const variable of ['PORT=8080', 'APP_NAME=full', `URL=http://full.home.test:${webPort}/`, `DATA=${env.dataRoot}/full`, 'DOMAIN=home.test', 'PRICE=$5']) {
       assert.ok(web.Config.Env.includes(variable), `env has ${variable}: ${web.Config.Env.join(' ')}`);
     }
