@@ -2,7 +2,7 @@
  * The planner: desired app + observed app -> Plan. Pure and deterministic; every decision of the
  * controller about what to change is made here (DESIGN.md §2, §4). Container decisions live in
  * plan-containers.ts; this file adds the app-wide resources around them, in this order:
- * data dir, network, volumes, images, then stops, removals, creates/recreates/starts, an unused
+ * data dir, images, network, volumes, then stops, removals, creates/recreates/starts, an unused
  * network, and the vhost.
  */
 import type { ObservedApp } from '../model/observed.js';
@@ -79,6 +79,8 @@ export function planApp(app: string, desired: DesiredApp | undefined, observed: 
       path: appDataDir(ctx.host.dataRoot, app), subdirs: dataSubdirs(spec), owners: dataOwners(spec),
     });
   }
+  // Images first: the slowest step and the likeliest to fail; a failed pull leaves nothing behind.
+  operations.push(...imageOperations(app, desired, inputs.map((i) => [i.key, i.blueprint.image]), containers.missingImages, ctx));
   const network = networkName(ctx.host.instance, app);
   const needsNetwork = spec.containers.some((c) => !c.hostNetwork);
   if (needsNetwork && !observed.networks.some((n) => n.name === network)) {
@@ -91,7 +93,6 @@ export function planApp(app: string, desired: DesiredApp | undefined, observed: 
       operations.push({ kind: 'EnsureVolume', app, cause: 'volume missing', volume: name, labels: { ...ownerLabels(ctx.host.instance, app), [LABELS.volume]: volume } });
     }
   }
-  operations.push(...imageOperations(app, desired, inputs.map((i) => [i.key, i.blueprint.image]), containers.missingImages, ctx));
   operations.push(...containers.stops, ...containers.removals, ...containers.changes);
   if (!needsNetwork) {
     for (const unused of observed.networks) {

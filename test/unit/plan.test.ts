@@ -142,10 +142,10 @@ const OLD_TAG = 'amahi-build/built-app:unit.ctx-aaaaaaaaaaaa';
 const cases: Case[] = [
   // One container: create, start, recreate, adopt.
   {
-    name: 'a new app gets its directories, network, image, container, start and vhost in that order',
+    name: 'a new app gets its directories, image, network, container, start and vhost in that order',
     desired: { spec: hello, appId: 1 }, observed: emptyObserved('hello'),
     expected: [
-      DATA_DIR('hello'), 'CreateNetwork amahi_unit.hello: network missing', 'PullImage img:1: image not present',
+      DATA_DIR('hello'), 'PullImage img:1: image not present', 'CreateNetwork amahi_unit.hello: network missing',
       'CreateContainer web: container missing', 'StartContainer web: container created', 'WriteVhost amahi-app-hello.conf: vhost missing',
     ],
   },
@@ -286,8 +286,8 @@ const cases: Case[] = [
     name: 'a new stack starts with its dependency only; the others wait for their conditions',
     desired: { spec: stack, appId: 1 }, observed: { ...emptyObserved('stack'), imagesByRef: images({ 'web:1': 2 }) },
     expected: [
-      DATA_DIR('stack'), 'CreateNetwork amahi_unit.stack: network missing', 'EnsureVolume amahi_unit.stack_dbdata: volume missing',
-      'PullImage db:1: image not present', 'CreateContainer db: container missing', 'StartContainer db: container created',
+      DATA_DIR('stack'), 'PullImage db:1: image not present', 'CreateNetwork amahi_unit.stack: network missing',
+      'EnsureVolume amahi_unit.stack_dbdata: volume missing', 'CreateContainer db: container missing', 'StartContainer db: container created',
       'WriteVhost amahi-app-stack.conf: vhost missing',
       'waiting migrate: waiting for db to be healthy', 'waiting web: waiting for db to be healthy', 'waiting worker: waiting for web to start',
     ],
@@ -361,7 +361,7 @@ const cases: Case[] = [
     name: 'a missing build tag is built, labelled with its context hash, before the container is created',
     desired: { spec: built, appId: 1, builds: builds(NEW_TAG) }, observed: emptyObserved('built'),
     expected: [
-      DATA_DIR('built'), 'CreateNetwork amahi_unit.built: network missing', `BuildImage ${NEW_TAG}: no image built from the current context (unit.ctx-cccccccccccc)`,
+      DATA_DIR('built'), `BuildImage ${NEW_TAG}: no image built from the current context (unit.ctx-cccccccccccc)`, 'CreateNetwork amahi_unit.built: network missing',
       'CreateContainer app: container missing', 'StartContainer app: container created',
     ],
   },
