@@ -154,3 +154,23 @@ spec:
     await controller.stop();
   }
 }));
+
+test('amahictl plan shows what a pass would do, terraform-style or as JSON, and changes nothing', { timeout: 60_000 }, () => withEnv(async (env) => {
+  await env.writeSpec('shown.yaml', webAppSpec('shown', { volumes: ['./data:/data'] }));
+  const since = Date.now();
+  const text = await runCli(env, ['plan']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^shown:\n/m);
+  assert.match(text.stdout, new RegExp(`  \\+ create container ${env.instance}\\.shown_web \\(${TEST_IMAGE}\\)\\n      ports:   127\\.0\\.0\\.1:${env.basePort + 1}->80/tcp\\n      mounts:  ${env.dataRoot}/shown/data:/data\\n      env:     APP_NAME\\n      because: container missing`));
+  assert.match(text.stdout, /Plan: \d+ to add, \d+ to change, 0 to destroy\./);
+
+  const json = await runCli(env, ['plan', '-o', 'json']);
+  const plans = JSON.parse(json.stdout) as Record<string, { operations: { kind: string; cause: string }[] }>;
+  assert.deepEqual(plans['shown']?.operations.map((op) => op.kind), ['EnsureDataDir', 'CreateNetwork', 'CreateContainer', 'StartContainer']);
+  await sleep(200);
+  assert.deepEqual(mutating(await engineEvents(env.docker, env.instance, since, Date.now())), [], 'plan changes nothing');
+  assert.equal(existsSync(path.join(env.stateDir, 'allocations.json')), false, 'not even the allocations file');
+
+  assert.equal((await apply(env)).code, 0);
+  assert.equal((await runCli(env, ['plan'])).stdout, 'No changes. Every app matches its spec.\n');
+}));
