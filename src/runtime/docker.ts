@@ -98,6 +98,8 @@ export class DockerRuntime implements Runtime {
           id: image.Id, tags: (image.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), createdAt: image.Created * 1000, sizeBytes: image.Size, labels: image.Labels ?? {},
         };
         imagesByRef.set(image.Id, observed);
+        // Specs may pin an image by digest (repo@sha256:...).
+        for (const digest of image.RepoDigests ?? []) imagesByRef.set(digest, observed);
         for (const tag of observed.tags) {
           imagesByRef.set(tag, observed);
           // The engine lists docker.io images without the registry prefix; specs may carry it.
@@ -174,7 +176,9 @@ export class DockerRuntime implements Runtime {
       .filter((m) => m.Type === 'volume' && m.Name && /^[a-f0-9]{64}$/.test(m.Name))
       .map((m) => ({ name: m.Name as string, target: m.Destination }));
     await ignoreStatus(old.stop({ t: timeoutSeconds }), 304);
-    await old.rename({ name: `${blueprint.name}_replaced_${oldId.slice(0, 12)}` });
+    const aside = `${blueprint.name}_replaced_${oldId.slice(0, 12)}`;
+    // Already aside when a crash interrupted an earlier recreate of the same container.
+    if (info.Name.replace(/^\//, '') !== aside) await old.rename({ name: aside });
     let newId: string | undefined;
     try {
       newId = await this.create(docker, blueprint, anonymous);
@@ -182,7 +186,7 @@ export class DockerRuntime implements Runtime {
     } catch (error) {
       if (newId) await docker.getContainer(newId).remove({ force: true, v: false }).catch(() => undefined);
       await old.rename({ name: blueprint.name }).catch(() => undefined);
-      await old.start().catch(() => undefined);
+      if (info.State.Running) await old.start().catch(() => undefined);
       throw error;
     }
     await old.remove({ force: true, v: false });

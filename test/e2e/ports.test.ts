@@ -94,3 +94,23 @@ test('ports held by a foreign process: a fresh id skips a busy web port, a named
     await env.cleanup();
   }
 });
+
+test('an edit that asks for a busy port keeps the old container running and reports PortConflict', { timeout: 60_000 }, async () => {
+  const env = await createTestEnv({ proxy: 'none' });
+  const busyPort = await freePortBelow(env.basePort);
+  const server = await listen(busyPort, '0.0.0.0');
+  env.onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  try {
+    await env.writeSpec('grow.yaml', webAppSpec('grow'));
+    assert.equal((await applyJson(env)).code, 0);
+    const [before] = await env.containers();
+
+    await env.writeSpec('grow.yaml', webAppSpec('grow', { extra: `      ports: ["${busyPort}:81"]` }));
+    const result = await applyJson(env);
+    assert.equal(ready(result.apps.get('grow'))?.reason, 'PortConflict', result.raw);
+    const after = await env.containers();
+    assert.deepEqual(after.map((c) => [c.Id, c.State, c.Names[0]]), [[before?.Id, 'running', `/${env.instance}.grow_web`]], 'the old container is back, running, under its name');
+  } finally {
+    await env.cleanup();
+  }
+});
