@@ -51,7 +51,7 @@ function findHeredocs(lines: readonly string[]): Heredoc[] {
     if (!match) continue;
     const stripTabs = match[1] === '-';
     const delimiter = match[3] as string;
-    const target = />\s*(\S+)/.exec(line.replace(HEREDOC, ''))?.[1] ?? /\btee\s+(?:-a\s+)?(\S+)/.exec(line)?.[1] ?? '';
+    const target = /\btee\s+(?:-a\s+)?([^\s>|]+)/.exec(line)?.[1] ?? />\s*(\S+)/.exec(line.replace(HEREDOC, ''))?.[1] ?? '';
     const body: string[] = [];
     let end = i + 1;
     // The delimiter must stand alone on its line; leading blanks are tolerated (copied from wikis).
