@@ -11,6 +11,7 @@ import type { GlobalOptions } from './context.js';
 import { applyCommand, getCommand, planCommand, runCommand } from './commands.js';
 import { validateCommand } from './validate.js';
 import { importCommand, type ImportCommandOptions } from './import.js';
+import { purgeCommand } from './purge.js';
 import { proxyInitCommand, type ProxyInitOptions } from './proxy-init.js';
 
 const program = new Command();
@@ -73,6 +74,14 @@ program
   .option('--force', 'replace an existing output file')
   .action(async (file: string, options: ImportCommandOptions) => {
     process.exitCode = await importCommand(globals(), file, options);
+  });
+
+program
+  .command('purge <app>')
+  .description("delete the kept data of an uninstalled app: <dataRoot>/<app>/ and its named volumes")
+  .option('--yes', 'do not ask for confirmation')
+  .action(async (app: string, options: { yes?: boolean }) => {
+    process.exitCode = await purgeCommand(globals(), app, options);
   });
 
 program
