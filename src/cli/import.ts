@@ -136,7 +136,7 @@ async function runImport(globals: GlobalOptions, file: string, options: ImportCo
     if (target.kind === 'stdout') process.stdout.write(result.text);
     const lines = [formatReport(result.report).trimEnd(), ...envNotes.map((n) => `note: ${n}`)];
     if (problems.length > 0) {
-      lines.push(`validate refuses the spec on this host (${problems.length} problem(s)); the host config (policy.*) decides what is allowed:`);
+      lines.push(`validate refuses the spec with this host's config (${problems.length} problem(s); what the host policy forbids is allowed by its policy.* settings):`);
       lines.push(...problems.map((p) => `  ${formatProblem(p)}`));
     }
     if (outFile) lines.push(`wrote ${outFile}${problems.length === 0 ? `; see what it would do: amahictl plan ${result.spec.metadata.name}` : ''}`);

@@ -198,7 +198,8 @@ export function convertService(ctx: ServiceContext, at: string, name: string, se
   for (const field of Object.keys(service)) {
     const reason = NOT_CARRIED[field];
     if (reason) ctx.report.dropped(`${at}.${field}`, reason);
-    else if (!CONVERTED.has(field)) ctx.report.dropped(`${at}.${field}`, field.startsWith('x-') ? 'extension field, ignored' : 'not a Compose service field the importer knows');
+    else if (field.startsWith('x-')) ctx.report.note(`${at}.${field}`, 'extension field, ignored');
+    else if (!CONVERTED.has(field)) ctx.report.dropped(`${at}.${field}`, 'not a Compose service field the importer knows');
   }
   const image = scalarText(service['image']);
   if (image) container.image = literalText(ctx, image, `${at}.image`);
@@ -238,10 +239,16 @@ export function convertService(ctx: ServiceContext, at: string, name: string, se
   namespaces(ctx, at, service, container);
   const devices = convertDevices(ctx, `${at}.devices`, service['devices']);
   if (devices.length > 0) container.devices = devices;
-  const ports = [
+  let ports = [
     ...(service['ports'] === undefined ? [] : parsePorts(ctx, `${at}.ports`, service['ports'])),
     ...parseExpose(ctx, `${at}.expose`, service['expose']),
   ];
+  if (container.hostNetwork) {
+    // Docker ignores published ports on the host network, and the proxy cannot be pointed at such a
+    // container through the controller: it is headless here, reached on the host's own ports.
+    for (const info of ports) ctx.report.dropped(info.at, `${JSON.stringify(info.text)}: ignored on the host network (as Docker ignores it); the app listens on the host's port ${String(info.containerPort)} directly`);
+    ports = [];
+  }
   if (!container.image && !container.build) ctx.report.manual(at, 'the service has neither an image nor a usable build: add one to the spec');
   return { service: name, key, container, ports, containerName: scalarText(service['container_name']) };
 }

@@ -82,7 +82,7 @@ test('import interpolates from --env-file, or from .env next to the file, under 
 test('import exits 1 when the host policy refuses the spec, and still writes it', () => withDir(async (dir, amahictl) => {
   const result = amahictl('import', path.join(FIXTURES, 'amahi/app-with-steps.sh'), '-o', path.join(dir, 'specs/photos.yaml'));
   assert.equal(result.code, 1);
-  assert.match(result.stderr, /validate refuses the spec on this host \(2 problem\(s\)\)/);
+  assert.match(result.stderr, /validate refuses the spec with this host's config \(2 problem\(s\)/);
   assert.match(result.stderr, /photos\.yaml:\d+:\d+: spec\.containers\.photos\.volumes\[2\]: mounting \/var\/run\/docker\.sock/);
   assert.ok(existsSync(path.join(dir, 'specs/photos.yaml')));
 }));

@@ -220,6 +220,16 @@ const cases: Case[] = [
     invalid: [/privileged/, /capAdd\[0\]/, /capAdd\[1\]/, /devices\[0\]/, /hostNetwork/, /hostPID/, /hostIPC/],
   },
   {
+    name: 'a service on the host network: its ports are ignored (as Docker does) and it is not the web container',
+    compose: `services:\n  hass:\n    image: homeassistant/home-assistant\n    network_mode: host\n    ports: ["8123:8123"]\n`,
+    spec: { [`${C}.hass.hostNetwork`]: true, [`${C}.hass.ports`]: undefined, 'spec.web': undefined },
+    entries: [
+      { kind: 'dropped', path: 'services.hass.ports[0]', message: /ignored on the host network/ },
+      { kind: 'note', path: '', message: /headless/ },
+    ],
+    invalid: [/hostNetwork/],
+  },
+  {
     name: 'keys with no place in the spec are listed one by one with the reason',
     compose: [
       'services:', '  app:', '    image: app', '    container_name: my-app', '    networks: [front]', '    labels: { a: b }',
@@ -243,7 +253,7 @@ const cases: Case[] = [
       { kind: 'dropped', path: 'services.app.shm_size' },
       { kind: 'dropped', path: 'services.app.security_opt' },
       { kind: 'dropped', path: 'services.app.frobnicate', message: /not a Compose service field/ },
-      { kind: 'dropped', path: 'services.app.x-note', message: /extension field/ },
+      { kind: 'note', path: 'services.app.x-note', message: /extension field/ },
       { kind: 'dropped', path: 'services.debug', message: /only started with a profile \(debug\)/ },
       { kind: 'dropped', path: 'networks' },
       { kind: 'dropped', path: 'secrets' },
