@@ -156,6 +156,8 @@ export class Proxy {
     if (this.committing) return;
     this.committing = (async () => {
       while (this.pending.length > 0) {
+        // One turn of the event loop lets changes requested together join the batch.
+        await new Promise((resolve) => setImmediate(resolve));
         const batch = this.takeBatch();
         await this.exclusive(() => this.commit(batch));
       }
