@@ -4,7 +4,7 @@
  * another app's aliases change. Both changes are refused and marked ProxyConfigInvalid with the
  * test's output in their status; the new file is removed and the changed one restored; the proxy is
  * never reloaded with the broken config; every other app answers 200 during and after the episode;
- * once the broken file is gone, the retries converge.
+ * once the broken file is gone, the retries converge. Then the daemon repairs hand edits at once.
  */
 import assert from 'node:assert/strict';
 import { readFile, rm, writeFile } from 'node:fs/promises';
@@ -109,6 +109,16 @@ for (const backend of ['apache', 'nginx'] as const) {
         const failures = probes.filter((p) => p.outcome !== '200');
         assert.ok(probes.length > 60, `the other apps were probed throughout (${probes.length} requests)`);
         assert.deepEqual(failures, [], 'every request to the other apps was answered with 200, during and after');
+
+        // The daemon watches the vhost directory: hand edits are repaired at once, not at the next resync (5m).
+        const steadyFile = path.join(env.proxy?.vhostDir ?? '', 'amahi-app-steady.conf');
+        const steadyContent = await readFile(steadyFile, 'utf8');
+        const changingContent = await readFile(changingFile, 'utf8');
+        await writeFile(steadyFile, `${steadyContent}# edited by hand\n`);
+        await rm(changingFile);
+        await waitFor(async () => (await readFile(steadyFile, 'utf8').catch(() => '')) === steadyContent, { timeoutMs: 15_000, what: 'the edited vhost to be repaired' });
+        await waitFor(async () => (await readFile(changingFile, 'utf8').catch(() => '')) === changingContent, { timeoutMs: 15_000, what: 'the deleted vhost to be restored' });
+        await answers(env, 'changing-new', 'changing');
         assert.equal(await controller.stop(), 0);
       } finally {
         await env.cleanup();
