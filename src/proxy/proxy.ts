@@ -75,8 +75,8 @@ export class Proxy {
 
   constructor(private readonly options: ProxyOptions) {
     this.reloader = new Reloader({
-      debounceMs: options.reloadDebounceMs ?? 200,
-      maxDelayMs: options.reloadMaxDelayMs ?? 2000,
+      debounceMs: options.reloadDebounceMs ?? 1000,
+      maxDelayMs: options.reloadMaxDelayMs ?? 5000,
       retryMs: options.reloadRetryMs ?? 1000,
       maxRetryMs: 60_000,
       test: () => this.test(),
