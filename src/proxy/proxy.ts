@@ -159,7 +159,10 @@ export class Proxy {
         // One turn of the event loop lets changes requested together join the batch.
         await new Promise((resolve) => setImmediate(resolve));
         const batch = this.takeBatch();
-        await this.exclusive(() => this.commit(batch));
+        await this.exclusive(() => this.commit(batch)).catch((error: unknown) => {
+          // commit() settles every change itself; this is the guard against a hung caller.
+          for (const change of batch) change.reject(error as Error);
+        });
       }
     })().finally(() => {
       this.committing = undefined;
