@@ -12,6 +12,7 @@ export async function runCommand(options: GlobalOptions): Promise<number> {
   const daemon = new Daemon({
     controller, logger: context.logger, specsDir: context.config.specsDir,
     relistIntervalMs: context.config.relistIntervalMs, resyncIntervalMs: context.config.resyncIntervalMs,
+    vhostDir: context.proxy ? context.config.proxy.vhostDir : undefined,
   });
   const stopped = new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {

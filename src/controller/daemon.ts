@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../log.js';
 import { SpecWatcher } from '../sources/spec-watcher.js';
+import { VhostWatcher } from '../sources/vhost-watcher.js';
 import type { Controller } from './controller.js';
 
 export interface DaemonOptions {
@@ -14,6 +15,8 @@ export interface DaemonOptions {
   readonly relistIntervalMs: number;
   readonly resyncIntervalMs: number;
   readonly specDebounceMs?: number;
+  /** The proxy's vhost directory, watched so that a hand edit is repaired at once; none without a proxy. */
+  readonly vhostDir?: string | undefined;
 }
 
 /** Runs one task at a time; requests during a run collapse into one follow-up. */
@@ -48,6 +51,7 @@ export class Serial {
 
 export class Daemon {
   private readonly watcher: SpecWatcher;
+  private readonly vhostWatcher: VhostWatcher | undefined;
   private readonly specsChanged: Serial;
   private readonly fullPass: Serial;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -70,12 +74,16 @@ export class Daemon {
       onChange: () => void this.specsChanged.request(),
       logger,
     });
+    this.vhostWatcher = options.vhostDir === undefined
+      ? undefined
+      : new VhostWatcher({ vhostDir: options.vhostDir, debounceMs: 250, onChange: (app) => controller.queue.add(app), logger });
   }
 
   async start(): Promise<void> {
     const { controller, logger } = this.options;
     await controller.init();
     this.watcher.start(undefined);
+    this.vhostWatcher?.start();
     await this.firstPass(1000);
     this.timers.push(setInterval(() => void this.specsChanged.request(), this.options.relistIntervalMs));
     this.timers.push(setInterval(() => void this.fullPass.request(), this.options.resyncIntervalMs));
@@ -107,6 +115,7 @@ export class Daemon {
     }
     for (const timer of this.timers) clearInterval(timer);
     await this.watcher.close();
+    await this.vhostWatcher?.close();
     await this.specsChanged.idle();
     await this.fullPass.idle();
     await this.options.controller.stop();

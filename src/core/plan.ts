@@ -11,13 +11,13 @@ import type { AppSpec } from '../model/spec.js';
 import { blueprintsFor, DEFAULT_HASH_SCHEME, type HashScheme, type HostContext } from './blueprint.js';
 import { appDataDir, LABELS, networkName, ownerLabels, volumeName } from './names.js';
 import { dependencyOrder, planContainers } from './plan-containers.js';
-import { renderVhost, parseVhostMarker, type ProxyBackend } from './vhost.js';
+import { planVhost, planVhostRemoval, type ProxyPlanContext } from './vhost-plan.js';
 
 export { hashMatches } from './plan-containers.js';
 
 export interface PlanContext {
   readonly host: HostContext;
-  readonly proxy: { readonly backend: ProxyBackend | 'none'; readonly vhostDir: string; readonly listenPort: number; readonly listenAddress?: string | undefined };
+  readonly proxy: ProxyPlanContext;
   /** The spec-hash scheme; default: the current one of blueprint.ts (tests pass others). */
   readonly hashScheme?: HashScheme | undefined;
 }
@@ -57,7 +57,7 @@ function planUninstall(app: string, observed: ObservedApp, ctx: PlanContext): Op
     operations.push({ kind: 'RemoveContainer', app, cause, container: container.key, containerId: container.id, name: container.name, timeoutSeconds: undefined });
   }
   for (const network of observed.networks) operations.push({ kind: 'RemoveNetwork', app, cause, networkId: network.id, network: network.name });
-  if (observed.vhost?.managed && ctx.proxy.backend !== 'none') operations.push({ kind: 'RemoveVhost', app, cause, file: observed.vhost.file });
+  operations.push(...planVhostRemoval(app, observed, ctx.proxy, cause));
   return operations;
 }
 
@@ -69,7 +69,7 @@ export function planApp(app: string, desired: DesiredApp | undefined, observed: 
   const images = desired.builds && new Map([...desired.builds].map(([key, build]) => [key, build.tag]));
   const inputs = blueprintsFor(spec, appId, ctx.host, { images, scheme });
   const containers = planContainers(app, spec, inputs, observed, scheme);
-  const vhostOps = planVhost(app, desired, observed, ctx);
+  const vhostOps = planVhost(app, desired, observed, ctx.host, ctx.proxy);
 
   const operations: Operation[] = [];
   const creates = containers.changes.some((op) => op.kind === 'CreateContainer' || op.kind === 'RecreateContainer');
@@ -152,22 +152,4 @@ function dataOwners(spec: AppSpec): Record<string, DirectoryOwner> {
     if (first && first.uid !== 0 && users.every((u) => u?.uid === first.uid && u.gid === first.gid)) owners[source] = first;
   }
   return owners;
-}
-
-function planVhost(app: string, desired: DesiredApp, observed: ObservedApp, ctx: PlanContext): Operation[] {
-  if (ctx.proxy.backend === 'none') return [];
-  const existing = observed.vhost;
-  if (!desired.spec.web) {
-    return existing?.managed ? [{ kind: 'RemoveVhost', app, cause: 'app has no web section', file: existing.file }] : [];
-  }
-  const rendered = renderVhost(ctx.proxy.backend, desired.spec, desired.appId, ctx.host.basePort, { ...ctx.host, listenPort: ctx.proxy.listenPort, listenAddress: ctx.proxy.listenAddress });
-  const file = `${ctx.proxy.vhostDir}/${rendered.fileName}`;
-  if (existing && !existing.managed) return []; // someone else's file: never touched (status reports it)
-  if (!existing) return [{ kind: 'WriteVhost', app, cause: 'vhost missing', file, content: rendered.content, contentHash: rendered.contentHash }];
-  const marker = parseVhostMarker(existing.content);
-  if (!marker?.intact) return [{ kind: 'WriteVhost', app, cause: 'vhost edited by hand', file, content: rendered.content, contentHash: rendered.contentHash }];
-  if (existing.content !== rendered.content) {
-    return [{ kind: 'WriteVhost', app, cause: 'vhost out of date', file, content: rendered.content, contentHash: rendered.contentHash }];
-  }
-  return [];
 }
