@@ -6,7 +6,25 @@
  */
 import type { ObservedApp, ObservedContainer, ObservedImage, ObservedNetwork, ObservedVolume } from '../model/observed.js';
 import type { Proxy } from '../proxy/proxy.js';
-import type { Runtime } from '../runtime/types.js';
+import type { Runtime, RuntimeEvent } from '../runtime/types.js';
+import { uptimeSeconds } from '../core/status.js';
+
+/** Re-lists of one app while the engine's list still shows a container an event said had stopped. */
+const STALE_RETRIES = 20;
+const STALE_RETRY_MS = 100;
+
+/**
+ * Whether a listed container is the engine's view from before it stopped. The engine announces `die`
+ * before its list shows the container exited (it cleans up the network first), so a list made right
+ * after the event can still say "running". The list's uptime text is floored, so a container listed
+ * as up for N seconds started at or before now - N s; if that is before the stop event, the list is
+ * stale. A container restarted after the event (by its restart policy) is not mistaken for stale.
+ */
+export function listedBeforeStop(container: ObservedContainer, stoppedAt: number, now: number): boolean {
+  if (container.state !== 'running') return false;
+  const up = uptimeSeconds(container.statusText);
+  return up !== undefined && up > 0 && now - up * 1000 < stoppedAt;
+}
 
 export class Observer {
   private containers: readonly ObservedContainer[] = [];
@@ -18,12 +36,24 @@ export class Observer {
   private sequence = 0;
   /** App -> sequence number of its latest invalidation. */
   private readonly dirty = new Map<string, number>();
+  /** Container id -> time an engine event said it stopped (die, oom, stop), until a list agrees. */
+  private readonly stoppedAt = new Map<string, number>();
   private refreshAllInFlight: Promise<void> | undefined;
 
   constructor(private readonly runtime: Runtime, private readonly proxy: Proxy | undefined) {}
 
   invalidate(app: string): void {
     this.dirty.set(app, ++this.sequence);
+  }
+
+  /** An engine event about one of the app's containers: its cache is stale from now on. */
+  noteEvent(event: RuntimeEvent): void {
+    if (['die', 'oom', 'stop'].includes(event.action) && event.containerId) {
+      // Entries of containers that were removed before any list saw them must not pile up.
+      for (const [id, at] of this.stoppedAt) if (at < event.at - 60_000) this.stoppedAt.delete(id);
+      this.stoppedAt.set(event.containerId, event.at);
+    }
+    this.invalidate(event.app);
   }
 
   invalidateAll(): void {
@@ -72,11 +102,24 @@ export class Observer {
 
   private async refreshApp(app: string): Promise<void> {
     const startedAt = this.sequence;
-    const observation = await this.runtime.observe(app);
+    let observation = await this.runtime.observe(app);
+    for (let retry = 0; retry < STALE_RETRIES && this.staleFor(observation.containers); retry += 1) {
+      await new Promise((resolve) => setTimeout(resolve, STALE_RETRY_MS));
+      observation = await this.runtime.observe(app);
+    }
+    for (const container of observation.containers) this.stoppedAt.delete(container.id);
     this.containers = [...this.containers.filter((c) => c.app !== app), ...observation.containers];
     this.networks = [...this.networks.filter((n) => n.app !== app), ...observation.networks];
     this.volumes = [...this.volumes.filter((v) => v.app !== app), ...observation.volumes];
     if ((this.dirty.get(app) ?? 0) <= startedAt) this.dirty.delete(app);
+  }
+
+  private staleFor(containers: readonly ObservedContainer[]): boolean {
+    const now = Date.now();
+    return containers.some((c) => {
+      const stoppedAt = this.stoppedAt.get(c.id);
+      return stoppedAt !== undefined && listedBeforeStop(c, stoppedAt, now);
+    });
   }
 
   /** The app's part of the world, re-listed first if anything invalidated it. */
@@ -96,6 +139,16 @@ export class Observer {
       vhost,
       imagesByRef: this.imagesByRef,
     };
+  }
+
+  /**
+   * Restart counts of the app's crashed containers: one inspect each, and only for containers the
+   * list shows restarting, or exited with an error. A pass over healthy apps inspects nothing.
+   */
+  async restartCounts(observed: ObservedApp): Promise<ReadonlyMap<string, number>> {
+    const crashed = observed.containers.filter((c) => c.state === 'restarting' || ((c.state === 'exited' || c.state === 'dead') && c.exitCode !== 0));
+    if (crashed.length === 0 || !this.runtime.restartCounts) return new Map();
+    return this.runtime.restartCounts(crashed.map((c) => c.id));
   }
 
   /** Apps that own a managed vhost but may have no container (a crash between steps). */
