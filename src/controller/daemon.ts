@@ -119,7 +119,7 @@ export class Daemon {
   async start(): Promise<void> {
     const { controller, logger } = this.options;
     await controller.init();
-    await this.watcher.start(undefined);
+    await this.watcher.start();
     // Subscribe before the first pass, so that nothing that happens after the pass's list is missed.
     this.engineEvents.start();
     await this.firstPass(1000);

@@ -7,23 +7,19 @@
 import type { ObservedApp, ObservedContainer, ObservedImage, ObservedNetwork, ObservedVolume } from '../model/observed.js';
 import type { Proxy } from '../proxy/proxy.js';
 import type { Runtime, RuntimeEvent } from '../runtime/types.js';
-import { uptimeSeconds } from '../core/status.js';
 
 /** Re-lists of one app while the engine's list still shows a container an event said had stopped. */
 const STALE_RETRIES = 20;
 const STALE_RETRY_MS = 100;
 
 /**
- * Whether a listed container is the engine's view from before it stopped. The engine announces `die`
- * before its list shows the container exited (it cleans up the network first), so a list made right
- * after the event can still say "running". The list's uptime text is floored, so a container listed
- * as up for N seconds started at or before now - N s; if that is before the stop event, the list is
- * stale. A container restarted after the event (by its restart policy) is not mistaken for stale.
+ * Whether a list shows a container as the engine saw it before it stopped. The engine announces
+ * `die` before its list shows the container exited (it cleans up the network first), so a list made
+ * right after the event can still say "running". Events of one container arrive in order, so a
+ * container whose latest event was a stop (die, oom, stop) and no start yet cannot be running now.
  */
-export function listedBeforeStop(container: ObservedContainer, stoppedAt: number, now: number): boolean {
-  if (container.state !== 'running') return false;
-  const up = uptimeSeconds(container.statusText);
-  return up !== undefined && up > 0 && now - up * 1000 < stoppedAt;
+export function listedBeforeStop(container: ObservedContainer, stoppedSinceLastStart: boolean): boolean {
+  return stoppedSinceLastStart && (container.state === 'running' || container.state === 'created');
 }
 
 export class Observer {
@@ -36,8 +32,8 @@ export class Observer {
   private sequence = 0;
   /** App -> sequence number of its latest invalidation. */
   private readonly dirty = new Map<string, number>();
-  /** Container id -> time an engine event said it stopped (die, oom, stop), until a list agrees. */
-  private readonly stoppedAt = new Map<string, number>();
+  /** Container id -> when an engine event said it stopped (die, oom, stop) with no start since. */
+  private readonly stopped = new Map<string, number>();
   private refreshAllInFlight: Promise<void> | undefined;
 
   constructor(private readonly runtime: Runtime, private readonly proxy: Proxy | undefined) {}
@@ -50,8 +46,10 @@ export class Observer {
   noteEvent(event: RuntimeEvent): void {
     if (['die', 'oom', 'stop'].includes(event.action) && event.containerId) {
       // Entries of containers that were removed before any list saw them must not pile up.
-      for (const [id, at] of this.stoppedAt) if (at < event.at - 60_000) this.stoppedAt.delete(id);
-      this.stoppedAt.set(event.containerId, event.at);
+      for (const [id, at] of this.stopped) if (at < Date.now() - 60_000) this.stopped.delete(id);
+      this.stopped.set(event.containerId, Date.now());
+    } else if (event.action === 'start' || event.action === 'destroy') {
+      this.stopped.delete(event.containerId);
     }
     this.invalidate(event.app);
   }
@@ -107,7 +105,8 @@ export class Observer {
       await new Promise((resolve) => setTimeout(resolve, STALE_RETRY_MS));
       observation = await this.runtime.observe(app);
     }
-    for (const container of observation.containers) this.stoppedAt.delete(container.id);
+    // The list agrees with the events now (or never will: the next event or resync corrects it).
+    for (const container of observation.containers) this.stopped.delete(container.id);
     this.containers = [...this.containers.filter((c) => c.app !== app), ...observation.containers];
     this.networks = [...this.networks.filter((n) => n.app !== app), ...observation.networks];
     this.volumes = [...this.volumes.filter((v) => v.app !== app), ...observation.volumes];
@@ -115,11 +114,7 @@ export class Observer {
   }
 
   private staleFor(containers: readonly ObservedContainer[]): boolean {
-    const now = Date.now();
-    return containers.some((c) => {
-      const stoppedAt = this.stoppedAt.get(c.id);
-      return stoppedAt !== undefined && listedBeforeStop(c, stoppedAt, now);
-    });
+    return containers.some((c) => listedBeforeStop(c, this.stopped.has(c.id)));
   }
 
   /** The app's part of the world, re-listed first if anything invalidated it. */

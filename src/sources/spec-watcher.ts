@@ -12,7 +12,7 @@
  * quiet, so a burst of events costs one reload. A reload that still sees a half-written file refuses
  * it and keeps the last good version, so debouncing is an optimisation, not a correctness condition.
  */
-import { lstat } from 'node:fs/promises';
+import { lstat, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../log.js';
@@ -37,6 +37,8 @@ export async function swapDirOf(specsDir: string): Promise<string> {
   return path.dirname(absolute);
 }
 
+const RETARGET_SETTLE_MS = 1000;
+
 export class SpecWatcher {
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -47,15 +49,31 @@ export class SpecWatcher {
 
   constructor(private readonly options: SpecWatcherOptions) {}
 
-  async start(resolvedDir: string | undefined): Promise<void> {
-    this.watcher = watch([], { ignoreInitial: true, depth: 0, followSymlinks: false, persistent: true });
-    this.watcher.on('all', (event, file) => {
+  /**
+   * Starts watching and resolves once the watches are in place, so that a change made after start()
+   * returns is never missed (the caller reads the directory after this).
+   */
+  async start(): Promise<void> {
+    const swapDir = await swapDirOf(this.options.specsDir);
+    const resolved = await realpath(this.options.specsDir).catch(() => undefined);
+    const watcher = watch(resolved && resolved !== swapDir ? [swapDir, resolved] : [swapDir], { ignoreInitial: true, depth: 0, followSymlinks: false, persistent: true });
+    this.watcher = watcher;
+    this.watchedSwapDir = swapDir;
+    this.watchedResolved = resolved;
+    watcher.on('all', (event, file) => {
       this.events += 1;
       this.options.logger.trace({ event, file }, 'spec directory event');
       this.trigger();
     });
-    this.watcher.on('error', (error) => this.options.logger.warn({ err: error }, 'spec directory watcher error'));
-    await this.retarget(resolvedDir);
+    watcher.on('error', (error) => this.options.logger.warn({ err: error }, 'spec directory watcher error'));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 10_000); // a watch that cannot be set up must not block start-up
+      watcher.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.options.logger.debug({ swapDir, resolved }, 'watching the specs directory');
   }
 
   /** Moves the watches to where the specs directory resolves now (and where a swap would happen). */
@@ -72,10 +90,14 @@ export class SpecWatcher {
       if (resolvedDir) this.watcher.add(resolvedDir);
       this.options.logger.debug({ from: this.watchedResolved, to: resolvedDir, swapDir }, 'watching the specs directory');
       this.watchedResolved = resolvedDir;
+      // The new watch takes a moment to be in place: read once more after it, so that a change made
+      // in between is not left to the periodic re-list.
+      setTimeout(() => this.trigger(), RETARGET_SETTLE_MS).unref();
     }
   }
 
   private trigger(): void {
+    if (!this.watcher) return; // closed
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
