@@ -2,7 +2,7 @@
  * Docker's event stream as a source (DESIGN.md §4): a container of ours that dies, stops, is
  * destroyed, runs out of memory, starts or changes health makes its app worth a look now, rather than
  * at the next resync. The stream ends whenever the engine restarts; the source reconnects with
- * backoff (1 s doubling to 30 s) and, since events were lost while it was away, asks for a full
+ * backoff (1 s doubling to 10 s) and, since events were lost while it was away, asks for a full
  * resync on every reconnect.
  */
 import type { Logger } from '../log.js';
@@ -48,7 +48,7 @@ export class EngineEventSource {
 
   private async run(signal: AbortSignal): Promise<void> {
     const initial = this.options.initialBackoffMs ?? 1000;
-    const max = this.options.maxBackoffMs ?? 30_000;
+    const max = this.options.maxBackoffMs ?? 10_000;
     let backoff = initial;
     const { logger, runtime } = this.options;
     while (!signal.aborted) {
