@@ -152,6 +152,15 @@ test('the API serves its documented shapes; mutations need the token; get, descr
     follow.kill('SIGINT');
     assert.equal(await followExit, 0, 'logs -f ends cleanly on Ctrl-C');
 
+    // An app that cannot converge: describe shows why and what is still to do.
+    await env.writeSpec('broken.yaml', webAppSpec('broken', { image: '127.0.0.1:9/nowhere/app:1' }));
+    await waitFor(async () => (await api<AppStatus>(url, '/api/v1/apps/broken')).body.conditions?.[0]?.reason === 'ImagePullFailed', { timeoutMs: 30_000, what: 'broken to report ImagePullFailed' });
+    const broken = await runCli(env, ['describe', 'broken']);
+    assert.match(broken.stdout, /Ready\s+False\s+ImagePullFailed/);
+    assert.match(broken.stdout, /Last error:\s+E_IMAGE_PULL: /);
+    assert.match(broken.stdout, /Pending plan:\n(.*\n)*\s+\+ pull image 127\.0\.0\.1:9\/nowhere\/app:1\n\s+because: image not present/);
+    assert.match((await runCli(env, ['get'])).stdout, /^broken\s+False\s+0\/1\s+http:\/\/broken\.home\.test\/\s+\S+\s+ImagePullFailed: /m);
+
     // One controller per instance: a second `run` and an `apply` refuse to start.
     const second = await runCli(env, ['run'], 30_000);
     assert.notEqual(second.code, 0);
