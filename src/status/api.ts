@@ -78,17 +78,18 @@ export class ApiServer {
   async start(): Promise<string> {
     const server = http.createServer((request, response) => void this.handle(request, response));
     server.keepAliveTimeout = 5000;
+    const { host, port } = this.options.listen;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.listen.port, this.options.listen.host, () => {
-        server.off('error', reject);
-        resolve();
+      server.once('error', (error: NodeJS.ErrnoException) => {
+        const why = error.code === 'EADDRINUSE' ? 'the address is in use (another controller instance? set api.listen, or \'\' to disable the API)' : error.message;
+        reject(new ConfigInvalidError(`api.listen ${host}:${port}: ${why}`, { cause: error }));
       });
+      server.listen(port, host, () => resolve());
     });
     this.server = server;
     const address = server.address() as net.AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    this.url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${address.port}`;
+    const bound = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.url = `http://${bound === '0.0.0.0' ? '127.0.0.1' : bound === '[::]' ? '[::1]' : bound}:${address.port}`;
     this.options.logger.info({ url: this.url, mutations: this.options.token ? 'with token' : 'disabled (read-only)' }, 'API listening');
     return this.url;
   }
