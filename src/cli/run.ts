@@ -42,17 +42,17 @@ export class DaemonProcess {
   static async start(options: GlobalOptions): Promise<DaemonProcess> {
     const context = buildContext(options);
     const lock = await InstanceLock.acquire(context.config.stateDir, context.config.instance);
-    const process = new DaemonProcess(context, lock, options);
+    const daemonProcess = new DaemonProcess(context, lock, options);
     try {
-      process.events.restore(await context.store.readEvents().catch(() => []));
-      await process.startApi();
-      process.startDaemon(context);
+      daemonProcess.events.restore(await context.store.readEvents().catch(() => []));
+      await daemonProcess.startApi();
+      daemonProcess.startDaemon(context);
     } catch (error) {
-      await process.api?.stop();
+      await daemonProcess.api?.stop();
       await lock.release();
       throw error;
     }
-    return process;
+    return daemonProcess;
   }
 
   /** Resolves when the first full pass of the current daemon is done (or it was stopped). */
