@@ -74,3 +74,32 @@ test('a dockerd restarted under a running controller is survived and the state c
     await engine.destroy();
   }
 });
+
+test('a controller started while the engine is down is not ready, retries, and converges once the engine is up', { timeout: 90_000 }, async () => {
+  const engine = await startPrivateDockerd();
+  const env = await createTestEnv({ proxy: 'none', config: { ...API_ON_FREE_PORT, docker: { socketPath: engine.socketPath }, resyncInterval: '10m', relistInterval: '10m' } });
+  await engine.loadImages([TEST_IMAGE]);
+  await engine.stop();
+  await env.writeSpec('early.yaml', webAppSpec('early'));
+  const controller = startController(env);
+  try {
+    const url = await apiUrl(env);
+    await controller.waitForLog(/first full pass failed; retrying/);
+    const notReady = await api<{ ready: boolean; reason: string }>(url, '/readyz');
+    assert.equal(notReady.status, 503);
+    assert.equal(notReady.body.ready, false);
+    assert.deepEqual((await api(url, '/healthz')).body, { status: 'ok', engine: 'disconnected' }, 'alive, though not ready');
+
+    await engine.start();
+    await waitFor(async () => (await api(url, '/readyz')).status === 200, { timeoutMs: 30_000, what: '/readyz to turn 200 once the engine is up' });
+    await waitFor(async () => readyReason((await api<AppStatus>(url, '/api/v1/apps/early')).body)?.status === 'True', { timeoutMs: 30_000, what: 'early to be ready' });
+    assert.ok(await running(engine.docker, env.instance, 'early'));
+    assert.equal(await controller.stop(), 0);
+  } catch (error) {
+    process.stderr.write(`controller output (last 40 lines):\n${controller.output().split('\n').slice(-40).join('\n')}\n`);
+    throw error;
+  } finally {
+    await env.cleanup();
+    await engine.destroy();
+  }
+});

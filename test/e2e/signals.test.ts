@@ -119,7 +119,14 @@ test('SIGHUP reloads the config; a broken config is refused and the daemon runs 
     const events = await engineEvents(env.docker, env.instance, since, Date.now());
     assert.deepEqual(events.filter((e) => ['stop', 'destroy', 'create'].includes(e.action)), [], 'reloads left the app alone');
     assert.equal((await env.containers())[0]?.Id, before?.Id);
-    assert.equal(await controller.stop(), 0);
+
+    // A controller killed outright leaves its lock behind; the next one takes it over.
+    assert.equal(await controller.stop('SIGKILL'), null);
+    assert.ok(existsSync(path.join(env.stateDir, 'controller.lock')), 'the dead controller\'s lock is still there');
+    await writeFile(env.configFile, YAML.stringify(env.rawConfig));
+    const next = startController(env);
+    await next.waitForLog(/controller running/);
+    assert.equal(await next.stop(), 0);
   } catch (error) {
     process.stderr.write(`controller output (last 40 lines):\n${controller.output().split('\n').slice(-40).join('\n')}\n`);
     throw error;
