@@ -11,6 +11,8 @@ import type { GlobalOptions } from './context.js';
 import { applyCommand, describeCommand, getCommand, planCommand, runCommand } from './commands.js';
 import { logsCommand, type LogsOptions } from './logs.js';
 import { validateCommand } from './validate.js';
+import { importCommand, type ImportCommandOptions } from './import.js';
+import { purgeCommand } from './purge.js';
 import { proxyInitCommand, type ProxyInitOptions } from './proxy-init.js';
 
 const program = new Command();
@@ -59,6 +61,28 @@ program
   .addOption(outputOption())
   .action(async (files: string[], options: { output: string }) => {
     process.exitCode = await validateCommand(globals(), files, options);
+  });
+
+program
+  .command('import <file>')
+  .description('convert a docker-compose file or an Amahi install script into an app spec; the report goes to stderr')
+  .option('-o, --output <file|dir|json>', 'write the spec to a file, or to <dir>/<app>.yaml; json: spec and report as JSON on stdout (default: the spec on stdout)')
+  .option('--name <name>', 'app name (default: from the file)')
+  .option('--env-file <file>', 'variables for ${VAR} interpolation (repeatable; default: .env next to the file)', (value: string, list: string[] = []) => [...list, value])
+  .option('--id <id>', 'pin the app id (the web host port is basePort + id)')
+  .option('--web-container <key>', 'the container that serves HTTP')
+  .option('--web-port <port>', 'the container port that serves HTTP')
+  .option('--force', 'replace an existing output file')
+  .action(async (file: string, options: ImportCommandOptions) => {
+    process.exitCode = await importCommand(globals(), file, options);
+  });
+
+program
+  .command('purge <app>')
+  .description("delete the kept data of an uninstalled app: <dataRoot>/<app>/ and its named volumes")
+  .option('--yes', 'do not ask for confirmation')
+  .action(async (app: string, options: { yes?: boolean }) => {
+    process.exitCode = await purgeCommand(globals(), app, options);
   });
 
 program

@@ -66,6 +66,7 @@ export class DaemonProcess {
     const daemon = new Daemon({
       controller, logger: context.logger, specsDir: context.config.specsDir,
       relistIntervalMs: context.config.relistIntervalMs, resyncIntervalMs: context.config.resyncIntervalMs,
+      vhostDir: context.proxy ? context.config.proxy.vhostDir : undefined,
       onEngineEvent: (event) => {
         this.metrics.engineEvents.inc({ action: event.action });
         recordEngineEvent(this.events, event);

@@ -130,7 +130,8 @@ export class Controller extends EventEmitter {
     }
     const { prune } = this.deps.config;
     this.prune = pruneDecision({
-      installed, desired: new Set(this.specs.state.apps.keys()),
+      // A managed vhost alone (its app's containers are gone) is installed too: removing it is a deletion.
+      installed: new Set([...installed, ...(await this.observer.appsWithVhosts())]), desired: new Set(this.specs.state.apps.keys()),
       specsReadOk: this.specs.everReadOk && this.specs.lastReadOk, allowEmpty: prune.allowEmpty, maxDeletions: prune.maxDeletions,
     });
     if (this.prune.refusal) this.deps.logger.warn({ refusal: this.prune.refusal }, 'uninstalls held back by the prune guard');

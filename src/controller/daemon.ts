@@ -4,6 +4,7 @@
  * - Docker's event stream (a container of ours died, stopped, was destroyed, ran out of memory,
  *   started or changed health), which invalidates the app's cached observation and queues it; on a
  *   reconnect after an engine restart, everything is re-listed;
+ * - the proxy's vhost directory (a hand edit of a managed file is repaired at once);
  * - a full resync every resyncInterval.
  * stop() takes no new work, lets the operation in flight finish and flushes the proxy.
  */
@@ -11,6 +12,7 @@ import type { Logger } from '../log.js';
 import type { RuntimeEvent } from '../runtime/types.js';
 import { EngineEventSource } from '../sources/engine-events.js';
 import { SpecWatcher } from '../sources/spec-watcher.js';
+import { VhostWatcher } from '../sources/vhost-watcher.js';
 import type { Controller } from './controller.js';
 
 export interface DaemonOptions {
@@ -22,6 +24,8 @@ export interface DaemonOptions {
   readonly specDebounceMs?: number;
   /** Every engine event of the instance, after it was queued (metrics, the event log). */
   readonly onEngineEvent?: (event: RuntimeEvent) => void;
+  /** The proxy's vhost directory, watched so that a hand edit is repaired at once; none without a proxy. */
+  readonly vhostDir?: string | undefined;
 }
 
 /** Runs one task at a time; requests during a run collapse into one follow-up. */
@@ -57,6 +61,7 @@ export class Serial {
 export class Daemon {
   readonly engineEvents: EngineEventSource;
   private readonly watcher: SpecWatcher;
+  private readonly vhostWatcher: VhostWatcher | undefined;
   private readonly specsChanged: Serial;
   private readonly fullPass: Serial;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -97,6 +102,9 @@ export class Daemon {
         if (connected) this.startupRetry?.wake();
       },
     });
+    this.vhostWatcher = options.vhostDir === undefined
+      ? undefined
+      : new VhostWatcher({ vhostDir: options.vhostDir, debounceMs: 250, onChange: (app) => controller.queue.add(app), logger });
   }
 
   /** True once the first full pass queued every app (/readyz). */
@@ -120,6 +128,7 @@ export class Daemon {
     const { controller, logger } = this.options;
     await controller.init();
     await this.watcher.start();
+    this.vhostWatcher?.start();
     // Subscribe before the first pass, so that nothing that happens after the pass's list is missed.
     this.engineEvents.start();
     await this.firstPass(1000);
@@ -159,6 +168,7 @@ export class Daemon {
     for (const timer of this.timers) clearInterval(timer);
     await this.watcher.close();
     await this.engineEvents.stop();
+    await this.vhostWatcher?.close();
     await this.specsChanged.idle();
     await this.fullPass.idle();
     await this.options.controller.stop();

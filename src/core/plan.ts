@@ -8,11 +8,11 @@ import type { AppSpec, ContainerSpec } from '../model/spec.js';
 import { startOrder } from '../spec/dependencies.js';
 import { blueprintsFor, HASH_VERSION, HASHERS, type ContainerPlanInput, type HostContext } from './blueprint.js';
 import { appDataDir, networkName, ownerLabels, LABELS, volumeName } from './names.js';
-import { renderVhost, parseVhostMarker, type ProxyBackend } from './vhost.js';
+import { planVhost, planVhostRemoval, type ProxyPlanContext } from './vhost-plan.js';
 
 export interface PlanContext {
   readonly host: HostContext;
-  readonly proxy: { readonly backend: ProxyBackend | 'none'; readonly vhostDir: string; readonly listenPort: number; readonly listenAddress?: string | undefined };
+  readonly proxy: ProxyPlanContext;
 }
 
 export interface DesiredApp {
@@ -68,7 +68,7 @@ function planUninstall(app: string, observed: ObservedApp, ctx: PlanContext): Op
     operations.push({ kind: 'RemoveContainer', app, cause, container: container.key, containerId: container.id, name: container.name, timeoutSeconds: 10 });
   }
   for (const network of observed.networks) operations.push({ kind: 'RemoveNetwork', app, cause, networkId: network.id, network: network.name });
-  if (observed.vhost?.managed && ctx.proxy.backend !== 'none') operations.push({ kind: 'RemoveVhost', app, cause, file: observed.vhost.file });
+  operations.push(...planVhostRemoval(app, observed, ctx.proxy, cause));
   return operations;
 }
 
@@ -152,7 +152,7 @@ export function planApp(app: string, desired: DesiredApp | undefined, observed: 
 
   const operations: Operation[] = [];
   const creates = containerOps.some((op) => op.kind === 'CreateContainer' || op.kind === 'RecreateContainer');
-  const vhostOps = planVhost(app, desired, observed, ctx);
+  const vhostOps = planVhost(app, desired, observed, ctx.host, ctx.proxy);
   if (creates || vhostOps.length > 0) {
     operations.push({ kind: 'EnsureDataDir', app, cause: 'app data and log directories', path: appDataDir(ctx.host.dataRoot, app), subdirs: dataSubdirs(spec) });
   }
@@ -188,22 +188,4 @@ export function planApp(app: string, desired: DesiredApp | undefined, observed: 
 function dataSubdirs(spec: AppSpec): string[] {
   const sources = spec.containers.flatMap((c) => c.volumes.filter((v) => v.kind === 'data' && v.source !== '').map((v) => v.source));
   return [...new Set([...(spec.web ? ['logs'] : []), ...sources])].sort();
-}
-
-function planVhost(app: string, desired: DesiredApp, observed: ObservedApp, ctx: PlanContext): Operation[] {
-  if (ctx.proxy.backend === 'none') return [];
-  const existing = observed.vhost;
-  if (!desired.spec.web) {
-    return existing?.managed ? [{ kind: 'RemoveVhost', app, cause: 'app has no web section', file: existing.file }] : [];
-  }
-  const rendered = renderVhost(ctx.proxy.backend, desired.spec, desired.appId, ctx.host.basePort, { ...ctx.host, listenPort: ctx.proxy.listenPort, listenAddress: ctx.proxy.listenAddress });
-  const file = `${ctx.proxy.vhostDir}/${rendered.fileName}`;
-  if (existing && !existing.managed) return []; // someone else's file: never touched (status reports it)
-  if (!existing) return [{ kind: 'WriteVhost', app, cause: 'vhost missing', file, content: rendered.content, contentHash: rendered.contentHash }];
-  const marker = parseVhostMarker(existing.content);
-  if (!marker?.intact) return [{ kind: 'WriteVhost', app, cause: 'vhost edited by hand', file, content: rendered.content, contentHash: rendered.contentHash }];
-  if (existing.content !== rendered.content) {
-    return [{ kind: 'WriteVhost', app, cause: 'vhost out of date', file, content: rendered.content, contentHash: rendered.contentHash }];
-  }
-  return [];
 }

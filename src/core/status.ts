@@ -104,6 +104,13 @@ function knownRestarts(input: StatusInput): ReadonlyMap<string, number> {
 function assess(input: StatusInput, restarts: ReadonlyMap<string, number>): Assessment {
   const { plan, error, spec } = input;
   const refusedNote = input.refused ? `a newer version in ${input.refused.file} was refused (${input.refused.problems.length} problem(s)); the last good version stays in force` : '';
+  // Degraded while the app runs: a refused newer spec, or a vhost file we may not touch.
+  const foreignVhost = spec?.web && input.observed.vhost && !input.observed.vhost.managed ? input.observed.vhost.file : undefined;
+  const degradedNote: [ConditionStatus, string, string] = refusedNote
+    ? ['True', 'SpecRefused', refusedNote]
+    : foreignVhost
+      ? ['True', 'VhostNotManaged', `${foreignVhost} has no managed marker of instance ${input.instance}, so it is left alone and serves whatever it says; remove it to let the controller write this app's vhost`]
+      : ['False', 'AsExpected', ''];
   if (!spec) {
     const message = input.refused ? `the spec in ${input.refused.file} is invalid and there is no earlier good version` : 'no spec';
     return { ready: ['False', 'SpecInvalid', message], progressing: ['False', 'SpecInvalid', message], degraded: ['True', 'SpecInvalid', message] };
@@ -114,7 +121,7 @@ function assess(input: StatusInput, restarts: ReadonlyMap<string, number>): Asse
   }
   if (plan && plan.operations.length > 0) {
     const message = `applied ${plan.operations.length} operation(s): ${[...new Set(plan.operations.map((op) => op.kind))].join(', ')}`;
-    return { ready: ['False', 'Applying', message], progressing: ['True', 'Applying', message], degraded: refusedNote ? ['True', 'SpecRefused', refusedNote] : ['False', 'AsExpected', ''] };
+    return { ready: ['False', 'Applying', message], progressing: ['True', 'Applying', message], degraded: degradedNote };
   }
   const waiting = plan?.waiting ?? [];
   for (const container of input.observed.containers) {
@@ -136,7 +143,7 @@ function assess(input: StatusInput, restarts: ReadonlyMap<string, number>): Asse
   return {
     ready: ['True', 'Converged', running],
     progressing: ['False', 'Converged', running],
-    degraded: refusedNote ? ['True', 'SpecRefused', refusedNote] : ['False', 'AsExpected', ''],
+    degraded: degradedNote,
   };
 }
 
