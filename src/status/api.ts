@@ -126,73 +126,81 @@ export class ApiServer {
 
   private async route(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
     const method = request.method ?? 'GET';
-    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    let parts: string[];
+    try {
+      parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      throw new HttpError(400, 'E_BAD_REQUEST', 'malformed path');
+    }
     const path = `/${parts.join('/')}`;
     const daemon = this.options.daemon();
-    const get = (): void => {
-      if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'E_METHOD', `${method} is not allowed on ${path}`, { Allow: 'GET' });
-    };
-    const post = (): void => {
-      if (method !== 'POST') throw new HttpError(405, 'E_METHOD', `${method} is not allowed on ${path}`, { Allow: 'POST' });
-      this.authorize(request);
+    const allow = (expected: 'GET' | 'POST'): void => {
+      const ok = expected === 'GET' ? method === 'GET' || method === 'HEAD' : method === 'POST';
+      if (!ok) throw new HttpError(405, 'E_METHOD', `${method} is not allowed on ${path}`, { Allow: expected });
+      if (expected === 'POST') this.authorize(request);
     };
 
     if (path === '/healthz') {
-      get();
+      allow('GET');
       return sendJson(response, 200, { status: 'ok', engine: daemon?.engineEvents.connected ? 'connected' : 'disconnected' });
     }
     if (path === '/readyz') {
-      get();
+      allow('GET');
       const ready = daemon?.ready === true;
       return sendJson(response, ready ? 200 : 503, ready ? { ready: true } : { ready: false, reason: daemon ? 'the first full pass has not finished (is the engine reachable?)' : 'starting' });
     }
     if (path === '/metrics') {
-      get();
+      allow('GET');
       response.writeHead(200, { 'Content-Type': this.options.metrics.contentType });
       response.end(await this.options.metrics.text());
       return;
     }
     if (path === '/api/v1/events') {
-      get();
+      allow('GET');
       return this.events(request, response, url);
     }
     if (path === '/api/v1/resync') {
-      post();
+      allow('POST');
       if (!daemon) throw new HttpError(503, 'E_NOT_READY', 'the controller is starting');
       void daemon.requestFullPass();
       return sendJson(response, 202, { queued: 'all' });
     }
-    if (parts[0] === 'api' && parts[1] === 'v1' && parts[2] === 'apps') {
+    if (path === '/api/v1/apps' || path.startsWith('/api/v1/apps/')) {
       if (!daemon) throw new HttpError(503, 'E_NOT_READY', 'the controller is starting');
-      const { controller } = daemon;
-      const name = parts[3];
-      if (name === undefined && parts.length === 3) {
-        get();
-        const items = [...controller.statuses.values()].sort((a, b) => a.name.localeCompare(b.name));
-        return sendJson(response, 200, { apiVersion: API_VERSION, kind: 'AppStatusList', revision: controller.specs.revision, items });
-      }
-      if (name !== undefined && parts.length === 4) {
-        get();
-        const status = controller.statuses.get(name);
-        if (!status) throw new HttpError(404, 'E_NOT_FOUND', `no app named ${name}`);
-        return sendJson(response, 200, status);
-      }
-      if (name !== undefined && parts.length === 5 && parts[4] === 'plan') {
-        get();
-        const known = controller.statuses.has(name) || controller.specs.state.apps.has(name);
-        if (!known) throw new HttpError(404, 'E_NOT_FOUND', `no app named ${name}`);
-        const plan = await controller.pendingPlan(name);
-        if ('code' in plan) return sendJson(response, 200, { app: name, converged: false, error: plan });
-        return sendJson(response, 200, { app: name, converged: plan.operations.length === 0 && plan.waiting.length === 0, plan });
-      }
-      if (name !== undefined && parts.length === 5 && parts[4] === 'reconcile') {
-        post();
-        controller.observer.invalidate(name);
-        controller.queue.add(name, { resetBackoff: true });
-        return sendJson(response, 202, { queued: name });
-      }
+      return this.apps(daemon, parts.slice(3), allow, response);
     }
     throw new HttpError(404, 'E_NOT_FOUND', `no such endpoint: ${path}`);
+  }
+
+  /** /api/v1/apps[/{name}[/plan|/reconcile]]; `rest` is what follows /api/v1/apps. */
+  private async apps(daemon: Daemon, rest: readonly string[], allow: (method: 'GET' | 'POST') => void, response: ServerResponse): Promise<void> {
+    const { controller } = daemon;
+    const [name, action] = rest;
+    if (name === undefined) {
+      allow('GET');
+      const items = [...controller.statuses.values()].sort((a, b) => a.name.localeCompare(b.name));
+      return sendJson(response, 200, { apiVersion: API_VERSION, kind: 'AppStatusList', revision: controller.specs.revision, items });
+    }
+    if (rest.length === 1) {
+      allow('GET');
+      const status = controller.statuses.get(name);
+      if (!status) throw new HttpError(404, 'E_NOT_FOUND', `no app named ${name}`);
+      return sendJson(response, 200, status);
+    }
+    if (rest.length === 2 && action === 'plan') {
+      allow('GET');
+      if (!controller.statuses.has(name) && !controller.specs.state.apps.has(name)) throw new HttpError(404, 'E_NOT_FOUND', `no app named ${name}`);
+      const plan = await controller.pendingPlan(name);
+      if ('code' in plan) return sendJson(response, 200, { app: name, converged: false, error: plan });
+      return sendJson(response, 200, { app: name, converged: plan.operations.length === 0 && plan.waiting.length === 0, plan });
+    }
+    if (rest.length === 2 && action === 'reconcile') {
+      allow('POST');
+      controller.observer.invalidate(name);
+      controller.queue.add(name, { resetBackoff: true });
+      return sendJson(response, 202, { queued: name });
+    }
+    throw new HttpError(404, 'E_NOT_FOUND', `no such endpoint: /api/v1/apps/${rest.join('/')}`);
   }
 
   /** Mutations need the configured bearer token; without one the API is read-only. */
