@@ -44,8 +44,6 @@ export class SpecWatcher {
   private timer: NodeJS.Timeout | undefined;
   private watchedResolved: string | undefined;
   private watchedSwapDir: string | undefined;
-  /** Events seen (for tests and debugging). */
-  events = 0;
 
   constructor(private readonly options: SpecWatcherOptions) {}
 
@@ -61,7 +59,6 @@ export class SpecWatcher {
     this.watchedSwapDir = swapDir;
     this.watchedResolved = resolved;
     watcher.on('all', (event, file) => {
-      this.events += 1;
       this.options.logger.trace({ event, file }, 'spec directory event');
       this.trigger();
     });
