@@ -8,7 +8,8 @@ import { Command, Option } from 'commander';
 import { CONFIG_FLAGS, DEFAULT_CONFIG_FILE } from '../config.js';
 import { AmahiError } from '../errors.js';
 import type { GlobalOptions } from './context.js';
-import { applyCommand, getCommand, planCommand, runCommand } from './commands.js';
+import { applyCommand, describeCommand, getCommand, planCommand, runCommand } from './commands.js';
+import { logsCommand, type LogsOptions } from './logs.js';
 import { validateCommand } from './validate.js';
 import { importCommand, type ImportCommandOptions } from './import.js';
 import { purgeCommand } from './purge.js';
@@ -90,6 +91,25 @@ program
   .addOption(outputOption())
   .action(async (app: string | undefined, options: { output: string }) => {
     process.exitCode = await getCommand(globals(), app, options);
+  });
+
+program
+  .command('describe <app>')
+  .description('one app in detail: conditions, containers, the pending plan, recent events')
+  .addOption(outputOption())
+  .action(async (app: string, options: { output: string }) => {
+    process.exitCode = await describeCommand(globals(), app, options);
+  });
+
+program
+  .command('logs <app> [container]')
+  .description('logs of an app\'s containers (all of them, prefixed, unless one is named)')
+  .option('-f, --follow', 'keep streaming new lines')
+  .option('--since <when>', 'only lines newer than a duration (10m) or a timestamp (RFC 3339)')
+  .option('--tail <lines>', 'only the last N lines (or "all")')
+  .option('-t, --timestamps', 'prefix each line with its timestamp')
+  .action(async (app: string, container: string | undefined, options: LogsOptions) => {
+    process.exitCode = await logsCommand(globals(), app, container, options);
   });
 
 program

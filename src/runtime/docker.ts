@@ -7,7 +7,8 @@ import Docker from 'dockerode';
 import { LABELS, instanceFilter } from '../core/names.js';
 import type { ContainerBlueprint } from '../model/plan.js';
 import type { ObservedImage } from '../model/observed.js';
-import type { ApplyOptions, Runtime, RuntimeObservation, RuntimeOperation } from './types.js';
+import type { ApplyOptions, EventWatch, Runtime, RuntimeObservation, RuntimeOperation } from './types.js';
+import { inspectRestartCounts, watchContainerEvents } from './docker-events.js';
 import { createBody } from './docker-body.js';
 import { toObservedContainer } from './docker-observe.js';
 import { toDockerError } from './docker-errors.js';
@@ -67,6 +68,14 @@ export class DockerRuntime implements Runtime {
     } catch (error) {
       throw toDockerError(error, 'cannot reach the Docker engine');
     }
+  }
+
+  async restartCounts(containerIds: readonly string[]): Promise<ReadonlyMap<string, number>> {
+    return inspectRestartCounts(await this.docker(), containerIds);
+  }
+
+  async watchEvents(watch: EventWatch): Promise<void> {
+    return watchContainerEvents(await this.docker(), this.instance, watch);
   }
 
   async observe(app?: string): Promise<RuntimeObservation> {
