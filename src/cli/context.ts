@@ -47,6 +47,7 @@ export function buildContext(options: GlobalOptions, extra: { logLevel?: string 
     : new Proxy({
         instance: config.instance, vhostDir: config.proxy.vhostDir, testCommand: config.proxy.testCommand,
         reloadCommand: config.proxy.reloadCommand, logger: logger.child({ component: 'proxy' }),
+        pendingReloadFile: path.join(config.stateDir, 'proxy-reload-pending'),
       });
   return { config, logger, runtime, proxy, store: new StateStore(config.stateDir) };
 }

@@ -84,6 +84,7 @@ export class Controller extends EventEmitter {
     await this.specs.restore();
     this.allocations = await this.deps.store.readAllocations();
     for (const status of await this.deps.store.readStatuses()) this.statuses.set(status.name, status);
+    if (!this.deps.readOnly) await this.deps.proxy?.resumeInterruptedReload();
   }
 
   /**

@@ -17,6 +17,7 @@ import { parseVhostMarker } from '../core/vhost.js';
 import { vhostFileName } from '../core/names.js';
 import { isErrno } from '../util/fs.js';
 import { runCommand, type CommandResult } from './commands.js';
+import { PendingReloadRecord } from './pending-reload.js';
 import { Reloader, type ReloadStats } from './reloader.js';
 import { appOfVhostFile, isOurs, readIfExists, removeStaleTempFiles, restoreVhostFile, VHOST_FILE, writeVhostFile } from './vhost-files.js';
 
@@ -34,6 +35,8 @@ export interface ProxyOptions {
   readonly reloadMaxDelayMs?: number;
   /** First retry of a failed reload; doubles up to a minute. */
   readonly reloadRetryMs?: number;
+  /** Where to record that changes await their reload (see pending-reload.ts); none: no recovery. */
+  readonly pendingReloadFile?: string;
   readonly logger: Logger;
 }
 
@@ -72,15 +75,22 @@ export class Proxy {
   private lock: Promise<unknown> = Promise.resolve();
   private pending: Change[] = [];
   private committing: Promise<void> | undefined;
+  private readonly pendingReload: PendingReloadRecord;
 
   constructor(private readonly options: ProxyOptions) {
+    this.pendingReload = new PendingReloadRecord(options.pendingReloadFile, options.logger);
     this.reloader = new Reloader({
       debounceMs: options.reloadDebounceMs ?? 1000,
       maxDelayMs: options.reloadMaxDelayMs ?? 5000,
       retryMs: options.reloadRetryMs ?? 1000,
       maxRetryMs: 60_000,
       test: () => this.test(),
-      reload: () => runCommand(this.options.reloadCommand),
+      reload: async () => {
+        const result = await runCommand(this.options.reloadCommand);
+        // Runs under the lock: every change on disk is loaded now.
+        if (result.ok) await this.pendingReload.clear();
+        return result;
+      },
       exclusive: (task) => this.exclusive(task),
       logger: options.logger,
     });
@@ -131,6 +141,18 @@ export class Proxy {
   /** Removes a managed vhost (never a foreign file). */
   remove(file: string): Promise<void> {
     return this.enqueue('remove', file, '');
+  }
+
+  /**
+   * At start-up: a controller that was killed after changing vhosts and before its batched reload left
+   * the pending-reload file behind; nothing else would ever make the proxy load those files, so
+   * schedule the reload now. Returns whether one was scheduled.
+   */
+  async resumeInterruptedReload(): Promise<boolean> {
+    if (!(await this.pendingReload.leftBehind())) return false;
+    this.options.logger.info('vhost changes of an interrupted controller may never have been loaded; reloading the proxy');
+    this.reloader.request(1);
+    return true;
   }
 
   /** Waits for the changes in flight and runs a pending reload now (end of `apply --once`, shutdown). */
@@ -226,6 +248,7 @@ export class Proxy {
     }
     if (change.kind === 'remove') {
       if (previous === undefined) return 'unchanged';
+      await this.pendingReload.mark();
       await rm(change.file, { force: true }).catch((error: unknown) => {
         throw new AmahiError('E_PROXY_WRITE', `cannot remove ${change.file}: ${(error as Error).message}`, { cause: error });
       });
@@ -233,6 +256,7 @@ export class Proxy {
     }
     if (previous === change.content) return 'unchanged';
     await mkdir(path.dirname(change.file), { recursive: true });
+    await this.pendingReload.mark();
     await writeVhostFile(change.file, change.content);
     return { change, previous };
   }
