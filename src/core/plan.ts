@@ -86,6 +86,7 @@ export function planApp(app: string, desired: DesiredApp | undefined, observed: 
   if (needsNetwork && !observed.networks.some((n) => n.name === network)) {
     operations.push({ kind: 'CreateNetwork', app, cause: 'network missing', network, labels: ownerLabels(ctx.host.instance, app) });
   }
+  if (needsNetwork) operations.push(...duplicateNetworkRemovals(app, network, observed));
   const volumes = [...new Set(spec.containers.flatMap((c) => c.volumes.filter((v) => v.kind === 'volume').map((v) => v.source)))].sort();
   for (const volume of volumes) {
     const name = volumeName(ctx.host.instance, app, volume);
@@ -101,6 +102,22 @@ export function planApp(app: string, desired: DesiredApp | undefined, observed: 
   }
   operations.push(...vhostOps);
   return { app, operations, waiting: containers.waiting };
+}
+
+/**
+ * The engine lets two networks share a name, and then refuses to start a container on that name
+ * ("ambiguous"). A create still in flight when a controller was killed completes after the next
+ * controller listed the networks and created its own: keep the one containers are attached to (else
+ * the oldest), remove the others.
+ */
+function duplicateNetworkRemovals(app: string, network: string, observed: ObservedApp): Operation[] {
+  const named = observed.networks.filter((n) => n.name === network);
+  if (named.length < 2) return [];
+  const attached = (id: string): number => observed.containers.filter((c) => c.networkIds?.includes(id)).length;
+  const [keep] = [...named].sort((a, b) => attached(b.id) - attached(a.id) || (a.createdAt ?? 0) - (b.createdAt ?? 0) || a.id.localeCompare(b.id));
+  return named.filter((n) => n !== keep).map((n) => ({
+    kind: 'RemoveNetwork' as const, app, cause: 'duplicate network of the same name (a create interrupted by a crash)', networkId: n.id, network: n.name,
+  }));
 }
 
 /** PullImage or BuildImage for every missing image, once each, sorted. */

@@ -22,12 +22,16 @@ export interface ObservedContainer {
   readonly statusText: string;
   readonly createdAt: number;
   readonly labels: Readonly<Record<string, string>>;
+  /** IDs of the networks the container is attached to (when the runtime reports them). */
+  readonly networkIds?: readonly string[];
 }
 
 export interface ObservedNetwork {
   readonly id: string;
   readonly name: string;
   readonly app: string;
+  /** When the engine made it, in ms since the epoch (when known). */
+  readonly createdAt?: number;
 }
 
 export interface ObservedVolume {

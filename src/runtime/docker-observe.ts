@@ -40,5 +40,6 @@ export function toObservedContainer(info: ContainerInfo): ObservedContainer | un
     statusText: info.Status ?? '',
     createdAt: info.Created * 1000,
     labels,
+    networkIds: Object.values(info.NetworkSettings?.Networks ?? {}).map((n) => n.NetworkID).filter(Boolean),
   };
 }

@@ -89,7 +89,7 @@ export class DockerRuntime implements Runtime {
       ]);
       return {
         containers: containers.map(toObservedContainer).filter((c) => c !== undefined),
-        networks: networks.map((n) => ({ id: n.Id, name: n.Name, app: n.Labels?.[LABELS.app] ?? '' })),
+        networks: networks.map((n) => ({ id: n.Id, name: n.Name, app: n.Labels?.[LABELS.app] ?? '', createdAt: Date.parse(n.Created) || undefined })),
         volumes: (volumes.Volumes ?? []).map((v) => ({ name: v.Name, app: v.Labels?.[LABELS.app] ?? '' })),
       };
     } catch (error) {

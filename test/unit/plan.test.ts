@@ -213,6 +213,22 @@ const cases: Case[] = [
     expected: ['RemoveContainer web: duplicate container for one key'],
   },
   {
+    name: 'a second network of the app\'s name (a create in flight when a controller was killed) is removed; the attached one stays',
+    desired: { spec: hello, appId: 1 },
+    observed: world(hello, [running(hello, 'web', { networkIds: ['net2'] })], {
+      networks: [{ id: 'net1', name: 'amahi_unit.hello', app: 'hello', createdAt: 1 }, { id: 'net2', name: 'amahi_unit.hello', app: 'hello', createdAt: 2 }],
+    }),
+    expected: ['RemoveNetwork amahi_unit.hello: duplicate network of the same name (a create interrupted by a crash)'],
+  },
+  {
+    name: 'of two unattached networks of the app\'s name one is removed before the container starts',
+    desired: { spec: hello, appId: 1 },
+    observed: world(hello, [running(hello, 'web', { state: 'created' })], {
+      networks: [{ id: 'net-b', name: 'amahi_unit.hello', app: 'hello', createdAt: 2 }, { id: 'net-a', name: 'amahi_unit.hello', app: 'hello', createdAt: 1 }],
+    }),
+    expected: ['RemoveNetwork amahi_unit.hello: duplicate network of the same name (a create interrupted by a crash)', 'StartContainer web: container created but not started'],
+  },
+  {
     name: 'a container whose key left the spec is removed',
     desired: { spec: hello, appId: 1 }, observed: world(hello, [running(hello, 'web'), running(hello, 'old', { id: 'old-id' })]),
     expected: ['RemoveContainer old: container "old" no longer in spec'],
