@@ -4,6 +4,7 @@
  */
 import YAML, { isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node as YamlNode, type Pair } from 'yaml';
 import type { SpecProblem } from '../errors.js';
+import { excessiveNesting, MAX_NESTING } from './nesting.js';
 
 /** Largest spec file accepted (DESIGN.md §1). */
 export const MAX_SPEC_BYTES = 1024 * 1024;
@@ -82,6 +83,11 @@ export function parseSpecText(text: string, file: string): ParseResult {
   const lineCounter = new LineCounter();
   const problems: SpecProblem[] = [];
   const documents: ParsedDocument[] = [];
+  const tooDeep = excessiveNesting(text);
+  if (tooDeep) {
+    const message = `nesting goes ${tooDeep.depth} levels deep (more than ${MAX_NESTING}): refused before parsing, as a resource-exhaustion risk`;
+    return { documents, problems: [fileProblem(file, message, tooDeep.line)] };
+  }
   let docs: Document.Parsed[];
   try {
     docs = YAML.parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
