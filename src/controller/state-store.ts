@@ -5,6 +5,7 @@
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { isAppName } from '../core/names.js';
 import { AmahiError } from '../errors.js';
 import type { AppSpec } from '../model/spec.js';
 import type { AppStatus } from '../model/status.js';
@@ -44,11 +45,17 @@ export class StateStore {
   }
 
   async writeStatus(status: AppStatus): Promise<void> {
-    await this.writeJson(path.join('status', `${status.name}.json`), status);
+    await this.writeJson(this.statusFile(status.name), status);
   }
 
   async removeStatus(app: string): Promise<void> {
-    await rm(this.file(path.join('status', `${app}.json`)), { force: true });
+    await rm(this.file(this.statusFile(app)), { force: true });
+  }
+
+  /** status/<app>.json; a name that is not an app name could point anywhere, so it has no file. */
+  private statusFile(app: string): string {
+    if (!isAppName(app)) throw new AmahiError('E_STATE_WRITE', `refusing a status file for ${JSON.stringify(app)}: not an app name`);
+    return path.join('status', `${app}.json`);
   }
 
   async readStatuses(): Promise<AppStatus[]> {

@@ -21,6 +21,12 @@ export const LABELS = {
   dependsOn: 'org.amahi.depends-on',
 } as const;
 
+/**
+ * Whether a string is an app name (DNS-1123 label, 1-40 characters; schemas/app.schema.json). App
+ * names become file names (status, vhost, data directory): nothing else may be used as one.
+ */
+export const isAppName = (name: string): boolean => name.length <= 40 && /^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name);
+
 const prefix = (instance: string): string => (instance === 'default' ? '' : `${instance}.`);
 
 export const containerName = (instance: string, app: string, key: string): string => `${prefix(instance)}${app}_${key}`;

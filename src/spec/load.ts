@@ -4,6 +4,7 @@
  * sources/spec-reader.ts.
  */
 import type { SpecProblem } from '../errors.js';
+import { isAppName } from '../core/names.js';
 import type { AppSpec } from '../model/spec.js';
 import { normalizeDocument, type SpecContext } from './normalize.js';
 import { decodeSpecBytes, parseSpecText } from './parse.js';
@@ -44,7 +45,8 @@ export function loadSpecFile(input: SpecFileInput, ctx: SpecContext): FileResult
   const claimedNames: string[] = [];
   for (const doc of parsed.documents) {
     const name = (doc.value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
-    if (typeof name === 'string') claimedNames.push(name);
+    // Only an app name can be claimed: it becomes a file name (a status), and "../x" must not.
+    if (typeof name === 'string' && isAppName(name)) claimedNames.push(name);
     const schemaProblems = validateDocument(doc);
     if (schemaProblems.length > 0) {
       problems.push(...schemaProblems);
