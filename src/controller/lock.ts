@@ -12,6 +12,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AmahiError } from '../errors.js';
 import { isErrno, writeFileAtomic } from '../util/fs.js';
+import { processAlive } from '../util/process.js';
 
 export const LOCK_FILE = 'controller.lock';
 
@@ -24,16 +25,7 @@ export interface LockOwner {
   readonly apiUrl?: string | undefined;
 }
 
-/** Whether a process with this pid runs on this host (EPERM: it runs, under another user). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return isErrno(error, 'EPERM');
-  }
-}
+export { processAlive };
 
 export async function readLockOwner(stateDir: string): Promise<LockOwner | undefined> {
   const text = await readFile(path.join(stateDir, LOCK_FILE), 'utf8').catch(() => undefined);

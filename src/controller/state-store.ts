@@ -10,7 +10,8 @@ import { AmahiError } from '../errors.js';
 import type { AppSpec } from '../model/spec.js';
 import type { AppStatus } from '../model/status.js';
 import type { ControllerEvent } from '../status/events.js';
-import { isErrno, writeJsonAtomic } from '../util/fs.js';
+import { isErrno, removeOrphanedTempFiles, writeJsonAtomic } from '../util/fs.js';
+import { processAlive } from '../util/process.js';
 
 const STATE_VERSION = 1;
 
@@ -21,8 +22,10 @@ export class StateStore {
     return path.join(this.stateDir, name);
   }
 
+  /** Creates the directories; removes temp files that a killed controller left half-written. */
   async ensure(): Promise<void> {
     await mkdir(path.join(this.stateDir, 'status'), { recursive: true });
+    for (const dir of [this.stateDir, path.join(this.stateDir, 'status')]) await removeOrphanedTempFiles(dir, processAlive);
   }
 
   async readAllocations(): Promise<Map<string, number>> {

@@ -6,10 +6,11 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AmahiError } from '../errors.js';
 import { parseVhostMarker } from '../core/vhost.js';
-import { isErrno, writeFileAtomic } from '../util/fs.js';
+import { isErrno, tempFileWriter, writeFileAtomic } from '../util/fs.js';
+import { processAlive } from '../util/process.js';
 
 export const VHOST_FILE = /^amahi-app-([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.conf$/;
-/** Temp files of writeFileAtomic; one left by a crash is removed after this long. */
+/** Temp files of writeFileAtomic; one whose writer is gone is removed, any other after this long. */
 const STALE_TEMP = /^\.amahi-app-.*\.tmp$/;
 const STALE_TEMP_MS = 10 * 60_000;
 
@@ -55,10 +56,13 @@ export async function restoreVhostFile(file: string, previous: string | undefine
   }
 }
 
+/** Temp files of ours that nobody will rename: their writer is gone (a crash), or they are old. */
 export async function removeStaleTempFiles(vhostDir: string, names: readonly string[]): Promise<void> {
   for (const name of names.filter((n) => STALE_TEMP.test(n))) {
     const file = path.join(vhostDir, name);
+    const writer = tempFileWriter(name);
     const info = await stat(file).catch(() => undefined);
-    if (info && Date.now() - info.mtimeMs > STALE_TEMP_MS) await rm(file, { force: true }).catch(() => undefined);
+    const orphaned = writer !== undefined && !processAlive(writer);
+    if (info && (orphaned || Date.now() - info.mtimeMs > STALE_TEMP_MS)) await rm(file, { force: true }).catch(() => undefined);
   }
 }

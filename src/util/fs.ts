@@ -1,6 +1,6 @@
 /** File-system helpers shared by every writer of durable files (state, status, vhosts). */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -46,4 +46,28 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
 
 export function isErrno(error: unknown, ...codes: string[]): boolean {
   return codes.includes((error as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
+
+/** Temp files of writeFileAtomic: `.<name>.<pid>.<hex>.tmp`. */
+const TEMP_FILE = /^\..+\.([0-9]+)\.[0-9a-f]{8}\.tmp$/;
+
+/** The pid of the process that wrote a temp file of writeFileAtomic, or undefined for other names. */
+export function tempFileWriter(name: string): number | undefined {
+  const match = TEMP_FILE.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Removes the temp files in `dir` whose writer is gone (killed between write and rename): they are
+ * never renamed, and would pile up with every crash. Returns how many were removed.
+ */
+export async function removeOrphanedTempFiles(dir: string, isAlive: (pid: number) => boolean): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    const writer = tempFileWriter(name);
+    if (writer === undefined || isAlive(writer)) continue;
+    await rm(path.join(dir, name), { force: true }).then(() => (removed += 1), () => undefined);
+  }
+  return removed;
 }
