@@ -111,6 +111,11 @@ function assess(input: StatusInput, restarts: ReadonlyMap<string, number>): Asse
     : foreignVhost
       ? ['True', 'VhostNotManaged', `${foreignVhost} has no managed marker of instance ${input.instance}, so it is left alone and serves whatever it says; remove it to let the controller write this app's vhost`]
       : ['False', 'AsExpected', ''];
+  if (!spec && error) {
+    // An app being uninstalled, held back (PruneRefused) or failing on the way: the error says why.
+    const reason = reasonForCode(error.code);
+    return { ready: ['False', reason, error.message], progressing: ['False', reason, error.message], degraded: ['True', reason, error.message] };
+  }
   if (!spec) {
     const message = input.refused ? `the spec in ${input.refused.file} is invalid and there is no earlier good version` : 'no spec';
     return { ready: ['False', 'SpecInvalid', message], progressing: ['False', 'SpecInvalid', message], degraded: ['True', 'SpecInvalid', message] };

@@ -53,6 +53,14 @@ describe('app status', () => {
     });
   }
 
+  test('an app whose spec is gone but whose uninstall the prune guard holds back says PruneRefused, with the reason', () => {
+    const error = { code: 'E_PRUNE_REFUSED', message: 'this pass would uninstall every app (3); refused unless prune.allowEmpty is set' };
+    const status = computeStatus(input([container({})], { spec: undefined, error }));
+    assert.equal(ready(status)?.reason, 'PruneRefused');
+    assert.equal(ready(status)?.message, error.message);
+    assert.equal(status.conditions.find((c) => c.type === 'Degraded')?.reason, 'PruneRefused');
+  });
+
   test('a restart count seen once carries over to later passes of the same container, not to a new one', () => {
     const first = computeStatus(input([container({ state: 'restarting', statusText: 'Restarting (1) 1 second ago' })], { restarts: new Map([['c1', 4]]) }));
     assert.equal(first.containers[0]?.restarts, 4);
