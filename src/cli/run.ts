@@ -157,7 +157,7 @@ export class DaemonProcess {
       this.stopping = true;
       await this.stopDaemon();
       await this.api?.stop();
-      await this.lock.release();
+      if (!(await this.lock.release())) this.context.logger.warn('cannot remove the lock file; the next controller takes it over, since this process is gone');
     });
   }
 

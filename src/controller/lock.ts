@@ -98,12 +98,16 @@ export class InstanceLock {
     await writeFileAtomic(this.file, `${JSON.stringify(this.owner)}\n`);
   }
 
-  /** Removes the lock if it is still ours. */
-  async release(): Promise<void> {
-    if (!this.held) return;
+  /**
+   * Removes the lock if it is still ours. Returns false when it cannot (a read-only stateDir): the
+   * lock then names a process that is about to be gone, which the next controller takes over.
+   */
+  async release(): Promise<boolean> {
+    if (!this.held) return true;
     this.held = false;
     const current = parseOwner(await readFile(this.file, 'utf8').catch(() => ''));
-    if (current?.pid === process.pid && current.host === this.owner.host) await rm(this.file, { force: true });
+    if (current?.pid !== process.pid || current.host !== this.owner.host) return true;
+    return rm(this.file, { force: true }).then(() => true, () => false);
   }
 }
 
