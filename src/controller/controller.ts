@@ -229,19 +229,21 @@ export class Controller extends EventEmitter {
   ): Promise<AppStatus> {
     const spec = this.specs.state.apps.get(app);
     const previous = this.statuses.get(app);
-    const status = computeStatus({
+    const compute = () => computeStatus({
       app, instance: this.deps.config.instance, spec, appId: this.allocations.get(app),
       url: spec?.web ? `http://${appHostname(spec, this.planContext.host)}${this.deps.config.proxy.listenPort === 80 ? '' : `:${this.deps.config.proxy.listenPort}`}/` : undefined,
       revision: this.specs.revision, observed, plan, error, refused: this.specs.state.refused.get(app),
-      restarts, previous, now: new Date(),
+      restarts, previous, now: new Date(), stateProblem: this.stateProblem(),
     });
-    this.statuses.set(app, status);
+    let status = compute();
     if (!previous || canonicalJson({ ...previous, updatedAt: '' }) !== canonicalJson({ ...status, updatedAt: '' })) {
       await this.deps.store.writeStatus(status).catch((writeError: unknown) => {
         this.deps.logger.error({ err: writeError, app }, 'cannot write app status');
+        status = compute(); // this very write failed: the status says so (served by the API)
       });
       this.emit('status', app, status, previous);
     }
+    this.statuses.set(app, status);
     return status;
   }
 
@@ -294,6 +296,22 @@ export class Controller extends EventEmitter {
     if (!spec && !this.prune.allowed.has(app) && this.prune.refusal) return { code: 'E_PRUNE_REFUSED', message: this.prune.refusal };
     if (spec && appId === undefined) return { code: 'E_PORT_CONFLICT', message: 'no app id allocated' };
     return planApp(app, spec && appId !== undefined ? { spec, appId } : undefined, await this.observer.app(app), this.planContext);
+  }
+
+  private stateProblem(): StatusError | undefined {
+    const problem = this.deps.readOnly ? undefined : this.deps.store.writeProblem;
+    return problem && { code: problem.code, message: `${problem.message}; the apps are applied anyway, and the write is retried` };
+  }
+
+  /**
+   * Retries state writes that failed (the daemon calls this every few seconds). Once everything is
+   * written, every app is looked at again, so that statuses drop StateWriteFailed and reach the disk.
+   */
+  async retryStateWrites(): Promise<void> {
+    if (this.deps.readOnly || !this.deps.store.writeProblem) return;
+    if (!(await this.deps.store.retryPending())) return;
+    this.deps.logger.info('the state directory is writable again; every pending write is done');
+    for (const app of this.statuses.keys()) this.queue.add(app);
   }
 
   get pruneRefusal(): string | undefined {

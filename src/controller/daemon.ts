@@ -28,6 +28,9 @@ export interface DaemonOptions {
   readonly vhostDir?: string | undefined;
 }
 
+/** How often failed writes to stateDir are retried (only while one is pending). */
+const STATE_RETRY_MS = 5000;
+
 /** Runs one task at a time; requests during a run collapse into one follow-up. */
 export class Serial {
   private running: Promise<void> | undefined;
@@ -135,6 +138,7 @@ export class Daemon {
     if (this.stopped) return;
     this.timers.push(setInterval(() => void this.specsChanged.request(), this.options.relistIntervalMs));
     this.timers.push(setInterval(() => void this.fullPass.request(), this.options.resyncIntervalMs));
+    this.timers.push(setInterval(() => void controller.retryStateWrites().catch((error: unknown) => logger.error({ err: error }, 'retrying state writes failed')), STATE_RETRY_MS));
     logger.info({ specsDir: this.options.specsDir, revision: controller.specs.revision }, 'controller running');
   }
 

@@ -69,7 +69,11 @@ export class DesiredSpecs {
     const changed = diffApps(this.state, next);
     const revisionChanged = snapshot.revision !== this.revision;
     if (!this.readOnly && canonicalJson(Object.fromEntries(next.lastGood)) !== canonicalJson(Object.fromEntries(this.state.lastGood))) {
-      await this.store.writeLastGood(next.lastGood);
+      // The new desired state is in force whether or not it can be recorded: a read-only stateDir
+      // must not stop the specs from being applied. The store retries the write (see StateStore).
+      await this.store.writeLastGood(next.lastGood).catch((error: unknown) => {
+        this.logger.error({ err: error }, 'cannot record the last good specs; applying them anyway');
+      });
     }
     for (const [file, problems] of next.fileProblems) {
       if (!this.state.fileProblems.has(file) || canonicalJson(this.state.fileProblems.get(file)) !== canonicalJson(problems)) {

@@ -2,6 +2,10 @@
  * The controller's durable state under stateDir: app id allocations, the last good spec of every
  * file, the status of every app, recent events, and the instance lock (lock.ts). Every write is atomic; a lost allocations file is recovered
  * from container labels by the caller.
+ *
+ * The state directory is a record of what the controller did, not a precondition for doing it: a
+ * write that fails (a read-only or full disk) is kept, with its latest content, and retried by
+ * retryPending(); `writeProblem` says what is wrong meanwhile, so that the status can show it.
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,9 +18,33 @@ import { isErrno, removeOrphanedTempFiles, writeJsonAtomic } from '../util/fs.js
 import { processAlive } from '../util/process.js';
 
 const STATE_VERSION = 1;
+/** A pending removal (of a status file), as opposed to content to write. */
+const REMOVE = Symbol('remove');
 
 export class StateStore {
+  /** Writes that failed, by file (relative to stateDir), with what they should write now. */
+  private readonly pending = new Map<string, unknown>();
+  private lastWriteError: AmahiError | undefined;
+
   constructor(readonly stateDir: string) {}
+
+  /** Why some state is not on disk, while a failed write is pending; undefined when all is written. */
+  get writeProblem(): AmahiError | undefined {
+    return this.pending.size > 0 ? this.lastWriteError : undefined;
+  }
+
+  /** Retries the writes that failed, oldest first; true when nothing is pending any more. */
+  async retryPending(): Promise<boolean> {
+    for (const [name, value] of [...this.pending]) {
+      try {
+        if (value === REMOVE) await this.remove(name);
+        else await this.writeJson(name, value);
+      } catch {
+        return false;
+      }
+    }
+    return true;
+  }
 
   private file(name: string): string {
     return path.join(this.stateDir, name);
@@ -52,7 +80,7 @@ export class StateStore {
   }
 
   async removeStatus(app: string): Promise<void> {
-    await rm(this.file(this.statusFile(app)), { force: true });
+    await this.remove(this.statusFile(app));
   }
 
   /** status/<app>.json; a name that is not an app name could point anywhere, so it has no file. */
@@ -92,7 +120,23 @@ export class StateStore {
     try {
       await writeJsonAtomic(this.file(name), value);
     } catch (error) {
-      throw new AmahiError('E_STATE_WRITE', `cannot write ${this.file(name)}: ${(error as Error).message}`, { cause: error });
+      throw this.failed(name, value, new AmahiError('E_STATE_WRITE', `cannot write ${this.file(name)}: ${(error as Error).message}`, { cause: error }));
     }
+    this.pending.delete(name);
+  }
+
+  private async remove(name: string): Promise<void> {
+    try {
+      await rm(this.file(name), { force: true });
+    } catch (error) {
+      throw this.failed(name, REMOVE, new AmahiError('E_STATE_WRITE', `cannot remove ${this.file(name)}: ${(error as Error).message}`, { cause: error }));
+    }
+    this.pending.delete(name);
+  }
+
+  private failed(name: string, value: unknown, error: AmahiError): AmahiError {
+    this.pending.set(name, value);
+    this.lastWriteError = error;
+    return error;
   }
 }

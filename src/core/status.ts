@@ -30,6 +30,8 @@ export interface StatusInput {
   readonly restarts: ReadonlyMap<string, number>;
   readonly previous: AppStatus | undefined;
   readonly now: Date;
+  /** Why the controller's state cannot be written now (the app may run fine): Degraded. */
+  readonly stateProblem?: StatusError | undefined;
 }
 
 const REASON_BY_CODE: Record<string, string> = {
@@ -110,7 +112,9 @@ function assess(input: StatusInput, restarts: ReadonlyMap<string, number>): Asse
     ? ['True', 'SpecRefused', refusedNote]
     : foreignVhost
       ? ['True', 'VhostNotManaged', `${foreignVhost} has no managed marker of instance ${input.instance}, so it is left alone and serves whatever it says; remove it to let the controller write this app's vhost`]
-      : ['False', 'AsExpected', ''];
+      : input.stateProblem
+        ? ['True', reasonForCode(input.stateProblem.code), input.stateProblem.message]
+        : ['False', 'AsExpected', ''];
   if (!spec && error) {
     // An app being uninstalled, held back (PruneRefused) or failing on the way: the error says why.
     const reason = reasonForCode(error.code);
