@@ -1,0 +1,4 @@
+/** Crash safety, second half: see crash.test.ts. */
+import { crashTest } from '../helpers/crash-run.js';
+
+crashTest(2);
