@@ -5,7 +5,8 @@
 import { canonicalJson } from '../core/hash.js';
 import { desiredState, type DesiredState } from '../core/desired.js';
 import { MAX_APP_ID, type SpecContext } from '../spec/normalize.js';
-import { loadSpecFiles } from '../spec/load.js';
+import { loadSpecFiles, type FileResult, type SpecFileInput } from '../spec/load.js';
+import { truncationProblem } from '../spec/truncation.js';
 import type { AppSpec } from '../model/spec.js';
 import type { ControllerConfig } from '../config.js';
 import type { Logger } from '../log.js';
@@ -34,6 +35,8 @@ export class DesiredSpecs {
   resolvedDir: string | undefined;
   lastReadAt: number | undefined;
   private loaded = false;
+  /** The content of every file at its last good version (this process only): truncation shows against it. */
+  private lastGoodBytes = new Map<string, Uint8Array>();
 
   constructor(
     private readonly config: ControllerConfig,
@@ -64,7 +67,7 @@ export class DesiredSpecs {
       this.logger.error({ err: error }, 'cannot read the specs directory; keeping the current desired state');
       return { changed: new Set(), revisionChanged: false };
     }
-    const results = loadSpecFiles(snapshot.files, specContext(this.config));
+    const results = this.refuseTruncated(loadSpecFiles(snapshot.files, specContext(this.config)), snapshot.files);
     const next = desiredState(results, this.state.lastGood);
     const changed = diffApps(this.state, next);
     const revisionChanged = snapshot.revision !== this.revision;
@@ -81,6 +84,12 @@ export class DesiredSpecs {
       }
     }
     this.state = next;
+    // A good file's content now; a refused file keeps the content of its last good version.
+    this.lastGoodBytes = new Map(snapshot.files.flatMap((f): [string, Uint8Array][] => {
+      if (!next.fileProblems.has(f.file)) return [[f.file, f.bytes]];
+      const kept = this.lastGoodBytes.get(f.file);
+      return kept ? [[f.file, kept]] : [];
+    }));
     this.everReadOk = true;
     this.lastReadOk = true;
     this.lastReadError = undefined;
@@ -88,6 +97,15 @@ export class DesiredSpecs {
     this.resolvedDir = snapshot.resolvedDir;
     this.lastReadAt = snapshot.readAt;
     return { changed, revisionChanged };
+  }
+
+  /** A file cut off mid-line from its last good content is refused as such (spec/truncation.ts). */
+  private refuseTruncated(results: readonly FileResult[], files: readonly SpecFileInput[]): FileResult[] {
+    return results.map((result) => {
+      const bytes = files.find((f) => f.file === result.file)?.bytes;
+      const problem = bytes && truncationProblem(result.file, bytes, this.lastGoodBytes.get(result.file));
+      return problem ? { ...result, apps: [], problems: [problem] } : result;
+    });
   }
 }
 
