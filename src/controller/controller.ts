@@ -194,7 +194,8 @@ export class Controller extends EventEmitter {
       this.counters.failures += 1;
       log.error({ err: failure, code: failure.code }, `reconcile failed: ${failure.message}`);
       this.emit('failure', app, failure);
-      if (observed) await this.saveStatus(app, observed, restarts, this.lastPlans.get(app), { code: failure.code, message: failure.message }).catch(() => undefined);
+      // Also when observing failed (the engine is away): the status must say why, not stay as it was.
+      await this.saveStatus(app, observed ?? this.observer.cachedApp(app), restarts, this.lastPlans.get(app), { code: failure.code, message: failure.message }).catch(() => undefined);
       return { outcome: 'failed' };
     }
   }

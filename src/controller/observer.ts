@@ -137,6 +137,21 @@ export class Observer {
   }
 
   /**
+   * The app as last seen, without asking anyone (possibly stale, no vhost): for the status of a
+   * reconcile that failed before it could observe, e.g. while the engine is away.
+   */
+  cachedApp(app: string): ObservedApp {
+    return {
+      app,
+      containers: this.containers.filter((c) => c.app === app),
+      networks: this.networks.filter((n) => n.app === app),
+      volumes: this.volumes.filter((v) => v.app === app),
+      vhost: undefined,
+      imagesByRef: this.imagesByRef,
+    };
+  }
+
+  /**
    * Restart counts of the app's crashed containers: one inspect each, and only for containers the
    * list shows restarting, or exited with an error. A pass over healthy apps inspects nothing.
    */
