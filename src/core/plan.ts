@@ -73,7 +73,11 @@ export function planApp(app: string, desired: DesiredApp | undefined, observed: 
 
   const operations: Operation[] = [];
   const creates = containers.changes.some((op) => op.kind === 'CreateContainer' || op.kind === 'RecreateContainer');
-  if (creates || vhostOps.length > 0) {
+  // Also before a start: the engine resolves a bind mount's source again at every start, so a
+  // symlink swapped into the data directory since the container was made is caught here.
+  const startsWithData = containers.changes.some((op) => op.kind === 'StartContainer'
+    && spec.containers.some((c) => c.key === op.container && c.volumes.some((v) => v.kind === 'data')));
+  if (creates || startsWithData || vhostOps.length > 0) {
     operations.push({
       kind: 'EnsureDataDir', app, cause: 'app data and log directories',
       path: appDataDir(ctx.host.dataRoot, app), subdirs: dataSubdirs(spec), owners: dataOwners(spec),

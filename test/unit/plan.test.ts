@@ -372,6 +372,11 @@ const cases: Case[] = [
     desired: { spec: stack, appId: 1 }, observed: world(stack, stackUp({ web: { state: 'exited', exitCode: 0 }, worker: { state: 'exited', exitCode: 0 } })),
     expected: ['StartContainer web: container exited (exit code 0)', 'StartContainer worker: container exited (exit code 0)'],
   },
+  {
+    name: 'a stopped container with a data mount is started after the data directory is checked again (a symlink may have been swapped in)',
+    desired: { spec: stack, appId: 1 }, observed: world(stack, stackUp({ db: { state: 'exited', exitCode: 137, health: 'none' } })),
+    expected: [DATA_DIR('stack'), 'StartContainer db: container exited (exit code 137)'],
+  },
   // Local builds: the planner compares tags only.
   {
     name: 'a missing build tag is built, labelled with its context hash, before the container is created',
