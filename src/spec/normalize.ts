@@ -13,6 +13,7 @@ import type { AmahiApp, Container as ContainerInput } from '../model/spec-input.
 import type { AppSpec, ContainerSpec, DeviceMapping, HealthcheckSpec, PortMapping, VolumeMount, WebSpec } from '../model/spec.js';
 import { formatPath, type ParsedDocument, type PathSegment } from './parse.js';
 import { parseDevice, parseVolume } from './mounts.js';
+import { dataSource, nestedMountProblems } from './mount-nesting.js';
 import { splitShellWords } from './shellwords.js';
 import { dependencyProblems } from './dependencies.js';
 
@@ -227,6 +228,13 @@ export function normalizeDocument(doc: ParsedDocument, ctx: SpecContext): { spec
     .sort()
     .map((key) => container(key, input.spec.containers[key] as ContainerInput, input.metadata.name, specDir, ctx, report));
   for (const problem of dependencyProblems(containers)) report(problem.path, problem.message, problem.target);
+  const dataMounts = Object.entries(input.spec.containers).flatMap(([key, c]) => (c?.volumes ?? []).flatMap((text, index) => {
+    const data = dataSource(text);
+    return data ? [{ container: key, index, ...data }] : [];
+  }));
+  for (const problem of nestedMountProblems(dataMounts, input.spec.web !== undefined)) {
+    report(['spec', 'containers', problem.container, 'volumes', problem.index], problem.message);
+  }
   if (input.spec.id !== undefined && input.spec.id > ctx.maxAppId) {
     report(['spec', 'id'], `id ${input.spec.id} is too large: basePort (${ctx.basePort}) + id must be a port, so at most ${ctx.maxAppId}`);
   }
