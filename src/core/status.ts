@@ -103,9 +103,16 @@ function knownRestarts(input: StatusInput): ReadonlyMap<string, number> {
   return known;
 }
 
+/** The first problem of a refused file, where `amahictl get` shows it: `, first: 12:7 spec.web.port: ...`. */
+function firstProblem(refused: RefusedSpec): string {
+  const [first] = refused.problems;
+  if (!first) return '';
+  return `, first: ${first.line}:${first.col} ${first.path ? `${first.path}: ` : ''}${first.message}`;
+}
+
 function assess(input: StatusInput, restarts: ReadonlyMap<string, number>): Assessment {
   const { plan, error, spec } = input;
-  const refusedNote = input.refused ? `a newer version in ${input.refused.file} was refused (${input.refused.problems.length} problem(s)); the last good version stays in force` : '';
+  const refusedNote = input.refused ? `a newer version in ${input.refused.file} was refused (${input.refused.problems.length} problem(s)${firstProblem(input.refused)}); the last good version stays in force` : '';
   // Degraded while the app runs: a refused newer spec, or a vhost file we may not touch.
   const foreignVhost = spec?.web && input.observed.vhost && !input.observed.vhost.managed ? input.observed.vhost.file : undefined;
   const degradedNote: [ConditionStatus, string, string] = refusedNote
@@ -121,7 +128,7 @@ function assess(input: StatusInput, restarts: ReadonlyMap<string, number>): Asse
     return { ready: ['False', reason, error.message], progressing: ['False', reason, error.message], degraded: ['True', reason, error.message] };
   }
   if (!spec) {
-    const message = input.refused ? `the spec in ${input.refused.file} is invalid and there is no earlier good version` : 'no spec';
+    const message = input.refused ? `the spec in ${input.refused.file} is invalid (${input.refused.problems.length} problem(s)${firstProblem(input.refused)}) and there is no earlier good version` : 'no spec';
     return { ready: ['False', 'SpecInvalid', message], progressing: ['False', 'SpecInvalid', message], degraded: ['True', 'SpecInvalid', message] };
   }
   if (error) {

@@ -61,6 +61,14 @@ describe('app status', () => {
     assert.equal(status.conditions.find((c) => c.type === 'Degraded')?.reason, 'PruneRefused');
   });
 
+  test('a refused spec\'s status names the file and its first problem, with or without an earlier good version', () => {
+    const refused = { file: '/specs/web.yaml', problems: [{ file: '/specs/web.yaml', line: 7, col: 5, path: 'spec.containers.app.privileged', message: 'privileged containers control the host' }] };
+    const without = computeStatus(input([], { spec: undefined, refused }));
+    assert.equal(ready(without)?.message, 'the spec in /specs/web.yaml is invalid (1 problem(s), first: 7:5 spec.containers.app.privileged: privileged containers control the host) and there is no earlier good version');
+    const kept = computeStatus(input([container({})], { refused }));
+    assert.match(kept.conditions.find((c) => c.type === 'Degraded')?.message ?? '', /^a newer version in \/specs\/web\.yaml was refused \(1 problem\(s\), first: 7:5 spec\.containers\.app\.privileged: privileged/);
+  });
+
   test('a restart count seen once carries over to later passes of the same container, not to a new one', () => {
     const first = computeStatus(input([container({ state: 'restarting', statusText: 'Restarting (1) 1 second ago' })], { restarts: new Map([['c1', 4]]) }));
     assert.equal(first.containers[0]?.restarts, 4);
