@@ -83,9 +83,20 @@ test('dockerd stopped for 20 s, and stopped mid-recreate, under a running contro
     await plantAndCheckSentinels();
     const idA = (await env.containers()).find((c) => c.Labels['org.amahi.app'] === 'app-a')?.Id;
 
-    await scenario.run(async () => {
+    // The engine is started again whatever happens in a run (a failed assertion while it is down
+    // must not leave it down, and starting it twice would start a second daemon).
+    let engineUp = true;
+    const stopEngine = async () => {
+      engineUp = false;
       await engine.stop();
-      env.onCleanup(() => engine.start().catch(() => undefined));
+    };
+    const startEngine = async () => {
+      if (engineUp) return;
+      await engine.start();
+      engineUp = true;
+    };
+    await scenario.run(async () => {
+      await stopEngine();
       const stoppedAt = Date.now();
       const requestsAtStop = await requests();
       await waitFor(async () => (await api<{ engine: string }>(url, '/healthz')).body.engine === 'disconnected', { timeoutMs: 15_000, what: 'the controller to notice' });
@@ -109,7 +120,7 @@ test('dockerd stopped for 20 s, and stopped mid-recreate, under a running contro
       const outageRequests = (await requests()) - requestsAtStop;
       assert.equal(controller.child.exitCode, null, 'the controller is still running');
       const restartedAt = Date.now();
-      await engine.start();
+      await startEngine();
       await convergedAsSpecified(90_000);
       assert.equal((await env.containers()).find((c) => c.Labels['org.amahi.app'] === 'app-a')?.Id, idA, 'app-a is the same container, started again by the engine');
       const lost = await plantAndCheckSentinels();
@@ -126,6 +137,7 @@ test('dockerd stopped for 20 s, and stopped mid-recreate, under a running contro
       for (const [app, tries] of failedTries) assert.ok(tries <= 6, `${app} tried ${tries} times in 20 s: its retries back off`);
       assert.ok(outageRequests <= [...failedTries.values()].reduce((a, b) => a + b, 0) * 4 + 10, `${outageRequests} requests while the engine was away`);
     });
+    await startEngine();
 
     await scenario.run(async () => {
       // Stopped in the middle of a recreate (stop old, rename aside, create, start, remove old).
@@ -134,16 +146,17 @@ test('dockerd stopped for 20 s, and stopped mid-recreate, under a running contro
       await env.writeSpec('app-a.yaml', spec('app-a', 2));
       await waitFor(() => /"op":"RecreateContainer"/.test(controller.output().slice(mark)), { timeoutMs: 30_000, intervalMs: 5, what: 'the recreate to start' });
       await sleep(Math.floor(Math.random() * 300));
-      await engine.stop();
+      await stopEngine();
       await sleep(5000);
       const restartedAt = Date.now();
-      await engine.start();
+      await startEngine();
       await convergedAsSpecified(90_000);
       const lost = await plantAndCheckSentinels();
       scenario.lost(lost);
       assert.equal(lost, 0, 'no data file lost');
       scenario.note(`dockerd stopped mid-recreate: converged ${Date.now() - restartedAt} ms after it was back, one container per app, none left aside`);
     });
+    await startEngine();
     if (scenario.result.failures > 0) throw new Error('a run failed');
     assert.equal(await controller.stop(), 0);
   } catch (error) {

@@ -167,7 +167,7 @@ export async function crashRun(options: CrashRunOptions): Promise<void> {
         const restartedAt = Date.now();
         controller = startController(env, ['--log-level', process.env['AMAHI_CHAOS_LOG_LEVEL'] ?? 'debug', 'run']);
         const url = await apiOf(env, controller);
-        await waitConverged(env, url, apps, 90_000);
+        await waitConverged(env, url, apps, 90_000, restartedAt);
         await verifyWorld(env, apps);
         convergeMs.push(Date.now() - restartedAt);
         process.stdout.write(`# kill ${round + 1}/${kills} (${phase}: ${where}): converged and verified ${Date.now() - restartedAt} ms after the restart\n`);

@@ -106,8 +106,11 @@ export async function statuses(url: string): Promise<Map<string, AppStatus>> {
 
 const isReady = (status: AppStatus | undefined): boolean => status?.conditions.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
-/** Waits until the controller reports exactly the present apps, each ready at the model's spec. */
-export async function waitConverged(env: TestEnv, url: string, apps: readonly AppModel[], timeoutMs: number): Promise<void> {
+/**
+ * Waits until the controller reports exactly the present apps, each ready at the model's spec, in a
+ * status it computed after `since` (a restarted controller first serves the statuses it saved).
+ */
+export async function waitConverged(env: TestEnv, url: string, apps: readonly AppModel[], timeoutMs: number, since = 0): Promise<void> {
   const expected = new Map(apps.filter((a) => a.present).map((a) => [a.name, specOf(env, a).specHash]));
   let last = '';
   await waitFor(async () => {
@@ -115,7 +118,7 @@ export async function waitConverged(env: TestEnv, url: string, apps: readonly Ap
     const wrong: string[] = [];
     for (const [name, hash] of expected) {
       const status = current.get(name);
-      if (!isReady(status) || status?.observedSpecHash !== hash) {
+      if (!isReady(status) || status?.observedSpecHash !== hash || Date.parse(status?.updatedAt ?? '') < since) {
         wrong.push(`${name}: ${status ? `${status.conditions[0]?.reason} ${status.conditions[0]?.message}` : 'no status'}`);
       }
     }
