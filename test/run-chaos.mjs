@@ -22,11 +22,25 @@ if (engine.status !== 0) {
 const results = mkdtempSync(path.join(tmpdir(), 'amahi-chaos-results-'));
 const startedAt = Date.now();
 const concurrency = process.env.AMAHI_CHAOS_CONCURRENCY ?? '3';
-const run = spawnSync(
+const runTests = (files, parallel) => spawnSync(
   process.execPath,
-  ['--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...suites],
+  ['--test', '--test-reporter=spec', `--test-concurrency=${parallel}`, ...files],
   { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_ENV: 'test', AMAHI_CHAOS_RESULTS: results } },
-);
+).status ?? 1;
+// Files that stop and restart a private dockerd run alone, after the rest: while other engines start
+// containers beside it, a restarted dockerd sometimes cannot remove a container's root file system
+// ("device or resource busy"), an engine quirk that is not what these tests are about.
+const ALONE = ['engine-outage.test.js'];
+let status;
+if (args.length > 0) {
+  status = runTests(suites, concurrency);
+} else {
+  const dir = path.join(root, 'dist/test/chaos');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.test.js'));
+  const together = files.filter((f) => !ALONE.includes(f)).map((f) => path.join('dist/test/chaos', f));
+  const alone = files.filter((f) => ALONE.includes(f)).map((f) => path.join('dist/test/chaos', f));
+  status = Math.max(runTests(together, concurrency), alone.length > 0 ? runTests(alone, '1') : 0);
+}
 const seconds = Math.round((Date.now() - startedAt) / 1000);
 
 // Parts of one scenario (run by several files) add up to one row.
@@ -51,4 +65,4 @@ const notes = rows.flatMap((r) => r.notes.map((n) => `  ${r.scenario}: ${n}`));
 if (notes.length > 0) out.push('', 'measured:', ...notes);
 console.log(out.join('\n'));
 rmSync(results, { recursive: true, force: true });
-process.exit(run.status ?? 1);
+process.exit(status);
