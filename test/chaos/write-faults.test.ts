@@ -65,7 +65,7 @@ test('a read-only vhost directory: ProxyWriteFailed, the other sites keep servin
       const current = await statuses(url);
       assert.equal(condition(current.get('newcomer'), 'Ready')?.status, 'True');
       assert.equal(condition(current.get('steady'), 'Ready')?.status, 'True');
-      scenario.note(`vhost directory read-only: ProxyWriteFailed shown, old config kept serving; healed ${Date.now() - fixedAt} ms after it became writable`);
+      scenario.note(`ProxyWriteFailed shown, old config kept serving; healed ${Date.now() - fixedAt} ms after it became writable`);
       assert.equal(await controller.stop(), 0);
     });
   } catch (error) {
@@ -116,7 +116,7 @@ test('a read-only state directory: a clear status, apps still applied, nothing l
       assert.match(lastGood, /"REV": "2"/);
       const onDisk = JSON.parse(await readFile(path.join(statusDir, 'newcomer.json'), 'utf8')) as AppStatus;
       assert.equal(condition(onDisk, 'Ready')?.status, 'True', 'the status on disk is current');
-      scenario.note(`state directory read-only: apps applied anyway, StateWriteFailed shown; state written ${Date.now() - fixedAt} ms after it became writable`);
+      scenario.note(`apps applied anyway, StateWriteFailed shown; state written ${Date.now() - fixedAt} ms after it became writable`);
       assert.equal(await controller.stop(), 0);
     });
   } catch (error) {
