@@ -8,6 +8,8 @@ import { schemaPath } from './paths.js';
 import { isSafeVhostValue } from './core/vhost.js';
 
 export type ProxyKind = 'apache' | 'nginx' | 'none';
+export type RuntimeKind = 'docker' | 'swarm';
+export type RoutingMesh = 'auto' | 'on' | 'off';
 export type ProxyPreset = 'debian' | 'fedora' | 'private';
 
 export interface PolicyConfig {
@@ -43,6 +45,8 @@ export interface ControllerConfig {
   readonly resyncIntervalMs: number;
   readonly relistIntervalMs: number;
   readonly docker: { readonly socketPath: string };
+  /** Which engine runs the apps; routingMesh matters for swarm only. */
+  readonly runtime: { readonly kind: RuntimeKind; readonly routingMesh: RoutingMesh };
   readonly proxy: ProxyConfig;
   readonly api: { readonly listen: string; readonly token: string | undefined };
   readonly prune: { readonly allowEmpty: boolean; readonly maxDeletions: number };
@@ -70,6 +74,8 @@ export const CONFIG_FLAGS: ReadonlyArray<{ key: string; flag: string; type: 'str
   { key: 'resyncInterval', flag: 'resync-interval', type: 'string' },
   { key: 'relistInterval', flag: 'relist-interval', type: 'string' },
   { key: 'docker.socketPath', flag: 'docker-socket', type: 'string' },
+  { key: 'runtime.kind', flag: 'runtime', type: 'string' },
+  { key: 'runtime.routingMesh', flag: 'routing-mesh', type: 'string' },
   { key: 'proxy.kind', flag: 'proxy-kind', type: 'string' },
   { key: 'proxy.preset', flag: 'proxy-preset', type: 'string' },
   { key: 'proxy.configFile', flag: 'proxy-config-file', type: 'string' },
@@ -170,6 +176,7 @@ export function resolveConfig(raw: RawConfig, baseDir: string = process.cwd()): 
   const apiRaw = section('api');
   const pruneRaw = section('prune');
   const policyRaw = section('policy');
+  const runtimeRaw = section('runtime');
   const abs = (value: unknown, fallback: string): string => path.resolve(baseDir, typeof value === 'string' ? value : fallback);
 
   const kind = (proxyRaw['kind'] as ProxyKind | undefined) ?? 'apache';
@@ -195,6 +202,10 @@ export function resolveConfig(raw: RawConfig, baseDir: string = process.cwd()): 
     resyncIntervalMs: durationOf(raw['resyncInterval'], '5m', 'resyncInterval'),
     relistIntervalMs: durationOf(raw['relistInterval'], '60s', 'relistInterval'),
     docker: { socketPath: (section('docker')['socketPath'] as string | undefined) ?? '/var/run/docker.sock' },
+    runtime: {
+      kind: (runtimeRaw['kind'] as RuntimeKind | undefined) ?? 'docker',
+      routingMesh: (runtimeRaw['routingMesh'] as RoutingMesh | undefined) ?? 'auto',
+    },
     proxy: {
       kind,
       preset,

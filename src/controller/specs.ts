@@ -14,7 +14,7 @@ import { readSpecDir } from '../sources/spec-reader.js';
 import type { StateStore } from './state-store.js';
 
 export function specContext(config: ControllerConfig): SpecContext {
-  return { policy: config.policy, basePort: config.basePort, maxAppId: Math.min(MAX_APP_ID, 65535 - config.basePort) };
+  return { policy: config.policy, basePort: config.basePort, maxAppId: Math.min(MAX_APP_ID, 65535 - config.basePort), runtime: config.runtime.kind };
 }
 
 export interface SpecsUpdate {

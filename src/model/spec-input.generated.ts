@@ -231,4 +231,30 @@ export interface Container {
    * Use the host's IPC namespace. Refused unless the host's policy.allowHostNamespaces is set. Default: false.
    */
   hostIPC?: boolean;
+  /**
+   * How many instances of this container run. On one host (runtime.kind docker) more than 1 is refused for a container that publishes ports (every instance would claim the same host port); on Docker Swarm each instance is a task, placed on a node by `placement`. Default: 1.
+   */
+  replicas?: number;
+  /**
+   * Where the container may run on a Docker Swarm (runtime.kind swarm): every condition given must hold for a node. The single-host runtime has one node and ignores placement.
+   */
+  placement?: {
+    /**
+     * A host name: dot-separated labels of lower-case letters, digits and '-' (each 1-63 characters, not starting or ending with '-').
+     */
+    hostname?: string;
+    /**
+     * Run only on managers or only on workers (node.role).
+     */
+    role?: 'manager' | 'worker';
+    /**
+     * Run only on nodes that carry every one of these labels with this value (node.labels.<name>), as set with `docker node update --label-add name=value NODE`.
+     */
+    nodeLabels?: {
+      /**
+       * The label's value: letters, digits, '.', '_' and '-'.
+       */
+      [k: string]: string;
+    };
+  };
 }

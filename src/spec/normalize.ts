@@ -3,7 +3,7 @@
  * fully defaulted AppSpec. Pure: the host policy and base port come in as a context.
  */
 import path from 'node:path';
-import type { PolicyConfig } from '../config.js';
+import type { PolicyConfig, RuntimeKind } from '../config.js';
 import type { SpecProblem } from '../errors.js';
 import { canonicalHash } from '../core/hash.js';
 import { parseDurationMs, parseSizeBytes } from '../core/units.js';
@@ -15,12 +15,15 @@ import { formatPath, type ParsedDocument, type PathSegment } from './parse.js';
 import { parseDevice, parseVolume } from './mounts.js';
 import { splitShellWords } from './shellwords.js';
 import { dependencyProblems } from './dependencies.js';
+import { runtimeProblems, scheduling } from './scheduling.js';
 
 export interface SpecContext {
   readonly policy: PolicyConfig;
   readonly basePort: number;
   /** Highest app id: basePort + id must stay a valid port. */
   readonly maxAppId: number;
+  /** Which runtime will run the apps (config runtime.kind); default docker. */
+  readonly runtime?: RuntimeKind | undefined;
 }
 
 /** Ids above this are refused; the reserved web-port range is basePort+1 .. basePort+MAX_APP_ID. */
@@ -185,6 +188,7 @@ function container(key: string, input: ContainerInput, appName: string, specDir:
     hostNetwork: input.hostNetwork ?? false,
     hostPID: input.hostPID ?? false,
     hostIPC: input.hostIPC ?? false,
+    ...scheduling(input),
   };
 }
 
@@ -231,6 +235,7 @@ export function normalizeDocument(doc: ParsedDocument, ctx: SpecContext): { spec
     report(['spec', 'id'], `id ${input.spec.id} is too large: basePort (${ctx.basePort}) + id must be a port, so at most ${ctx.maxAppId}`);
   }
   const webSpec = web(input.spec.web, input, containers, report);
+  runtimeProblems({ name: input.metadata.name, containers, web: webSpec }, ctx.runtime ?? 'docker', report);
   if (problems.length > 0) return { spec: undefined, problems };
   const body = { name: input.metadata.name, id: input.spec.id, web: webSpec, containers, update: { policy: input.spec.update?.policy ?? 'manual' } };
   const spec: AppSpec = {
