@@ -6,20 +6,27 @@
  * network, and the vhost.
  */
 import type { ObservedApp } from '../model/observed.js';
-import type { DirectoryOwner, Operation, Plan } from '../model/plan.js';
+import type { Operation, Plan } from '../model/plan.js';
 import type { AppSpec } from '../model/spec.js';
 import { blueprintsFor, DEFAULT_HASH_SCHEME, type HashScheme, type HostContext } from './blueprint.js';
 import { appDataDir, LABELS, networkName, ownerLabels, volumeName } from './names.js';
 import { dependencyOrder, planContainers } from './plan-containers.js';
 import { planVhost, planVhostRemoval, type ProxyPlanContext } from './vhost-plan.js';
+import { dataOwners, dataSubdirs, imageOperations } from './plan-parts.js';
+import { planSwarmApp, type SwarmTarget } from './plan-swarm.js';
 
 export { hashMatches } from './plan-containers.js';
+
+/** Which runtime the plan is for: one Docker host (the default), or a Docker Swarm. */
+export type RuntimeTarget = { readonly kind: 'docker' } | ({ readonly kind: 'swarm' } & SwarmTarget);
 
 export interface PlanContext {
   readonly host: HostContext;
   readonly proxy: ProxyPlanContext;
   /** The spec-hash scheme; default: the current one of blueprint.ts (tests pass others). */
   readonly hashScheme?: HashScheme | undefined;
+  /** Default: the single-host runtime. */
+  readonly runtime?: RuntimeTarget | undefined;
 }
 
 /** A local build of one container's image, as found by the observation step outside core/. */
@@ -63,6 +70,7 @@ function planUninstall(app: string, observed: ObservedApp, ctx: PlanContext): Op
 
 /** Computes the operations that make `observed` match `desired` (undefined: the app is uninstalled). */
 export function planApp(app: string, desired: DesiredApp | undefined, observed: ObservedApp, ctx: PlanContext): Plan {
+  if (ctx.runtime?.kind === 'swarm') return planSwarmApp(app, desired, observed, ctx, ctx.runtime);
   if (!desired) return { app, operations: planUninstall(app, observed, ctx), waiting: [] };
   const { spec, appId } = desired;
   const scheme = ctx.hashScheme ?? DEFAULT_HASH_SCHEME;
@@ -101,55 +109,4 @@ export function planApp(app: string, desired: DesiredApp | undefined, observed: 
   }
   operations.push(...vhostOps);
   return { app, operations, waiting: containers.waiting };
-}
-
-/** PullImage or BuildImage for every missing image, once each, sorted. */
-function imageOperations(app: string, desired: DesiredApp, imageByKey: readonly [string, string][], missing: ReadonlySet<string>, ctx: PlanContext): Operation[] {
-  const operations: Operation[] = [];
-  for (const image of [...missing].sort()) {
-    const key = imageByKey.find(([, ref]) => ref === image)?.[0];
-    const container = desired.spec.containers.find((c) => c.key === key);
-    const build = key === undefined ? undefined : desired.builds?.get(key);
-    if (container?.build && build) {
-      operations.push({
-        kind: 'BuildImage', app, cause: `no image built from the current context (${build.tag.slice(build.tag.lastIndexOf(':') + 1)})`,
-        container: container.key, image, context: container.build.context, dockerfile: container.build.dockerfile, args: container.build.args,
-        labels: { ...ownerLabels(ctx.host.instance, app), [LABELS.buildContext]: build.contextHash },
-      });
-    } else {
-      operations.push({ kind: 'PullImage', app, cause: 'image not present', image });
-    }
-  }
-  return operations;
-}
-
-/** Sub-directories of the data dir to create: every relative mount source, and logs/ for the proxy. */
-function dataSubdirs(spec: AppSpec): string[] {
-  const sources = spec.containers.flatMap((c) => c.volumes.filter((v) => v.kind === 'data' && v.source !== '').map((v) => v.source));
-  return [...new Set([...(spec.web ? ['logs'] : []), ...sources])].sort();
-}
-
-/** `1000` or `1000:1000`; a user name needs the image's passwd file, so it gets no chown. */
-function numericUser(user: string | undefined): DirectoryOwner | undefined {
-  const match = user === undefined ? null : /^([0-9]+)(?::([0-9]+))?$/.exec(user);
-  return match ? { uid: Number(match[1]), gid: match[2] === undefined ? undefined : Number(match[2]) } : undefined;
-}
-
-/**
- * Who should own each data mount source: the numeric user of the containers that mount it, when
- * they all agree (root, the default, needs no chown; disagreeing users get none either).
- */
-function dataOwners(spec: AppSpec): Record<string, DirectoryOwner> {
-  const claims = new Map<string, (DirectoryOwner | undefined)[]>();
-  for (const container of spec.containers) {
-    for (const volume of container.volumes.filter((v) => v.kind === 'data')) {
-      claims.set(volume.source, [...(claims.get(volume.source) ?? []), numericUser(container.user)]);
-    }
-  }
-  const owners: Record<string, DirectoryOwner> = {};
-  for (const [source, users] of [...claims].sort(([a], [b]) => a.localeCompare(b))) {
-    const [first] = users;
-    if (first && first.uid !== 0 && users.every((u) => u?.uid === first.uid && u.gid === first.gid)) owners[source] = first;
-  }
-  return owners;
 }

@@ -8,6 +8,7 @@ import type { AppSpec } from '../model/spec.js';
 import type { AppStatus, Condition, ConditionStatus, ConditionType, ContainerStatus } from '../model/status.js';
 import type { RefusedSpec } from './desired.js';
 import { containerName } from './names.js';
+import { assessServices, serviceContainerStatuses } from './status-services.js';
 
 export interface StatusError {
   readonly code: string;
@@ -92,7 +93,26 @@ function assess(input: StatusInput): Assessment {
     const message = `applied ${plan.operations.length} operation(s): ${[...new Set(plan.operations.map((op) => op.kind))].join(', ')}`;
     return { ready: ['False', 'Applying', message], progressing: ['True', 'Applying', message], degraded: degradedNote };
   }
+  const blocked = plan?.blocked ?? [];
+  if (blocked.length > 0) {
+    // An update the engine rolled back: the old version serves, and the planner does not retry it.
+    const message = blocked.map((b) => `${b.container}: ${b.reason}`).join('; ');
+    return { ready: ['False', 'UpdateRolledBack', message], progressing: ['False', 'UpdateRolledBack', message], degraded: ['True', 'UpdateRolledBack', message] };
+  }
   const waiting = plan?.waiting ?? [];
+  if (input.observed.services !== undefined) {
+    // The Swarm runtime: services and tasks instead of containers. A rolling update or rollback in
+    // progress says more than the changes held back behind it.
+    const problem = assessServices(spec, input.observed.services);
+    const rolling = problem && ['Updating', 'RollingBack'].includes(problem.ready[1]);
+    if (waiting.length > 0 && !rolling) {
+      const message = waiting.map((w) => `${w.container}: ${w.reason}`).join('; ');
+      return { ready: ['False', 'WaitingForDependencies', message], progressing: ['True', 'WaitingForDependencies', message], degraded: ['False', 'AsExpected', ''] };
+    }
+    if (problem) return { ...problem, degraded: problem.degraded[0] === 'True' ? problem.degraded : degradedNote };
+    const message = `${input.observed.services.length} service(s) as specified`;
+    return { ready: ['True', 'Converged', message], progressing: ['False', 'Converged', message], degraded: degradedNote };
+  }
   for (const container of input.observed.containers) {
     // A container the planner holds back for a dependency is waiting, not failed (e.g. stopped while its database is recreated).
     if (container.state === 'exited' && waiting.some((w) => w.container === container.key)) continue;
@@ -124,9 +144,9 @@ function condition(type: ConditionType, [status, reason, message]: [ConditionSta
   return { type, status, reason, message, lastTransitionTime };
 }
 
-export function computeStatus(input: StatusInput): AppStatus {
-  const assessment = assess(input);
-  const containers: ContainerStatus[] = (input.spec?.containers ?? []).map((container) => {
+/** One entry per spec container, from the containers of the single-host runtime. */
+function containerStatuses(input: StatusInput): ContainerStatus[] {
+  return (input.spec?.containers ?? []).map((container) => {
     const observed = input.observed.containers.find((c) => c.key === container.key && c.name === containerName(input.instance, input.app, container.key))
       ?? input.observed.containers.find((c) => c.key === container.key);
     return {
@@ -138,8 +158,18 @@ export function computeStatus(input: StatusInput): AppStatus {
       restarts: observed ? input.restarts.get(observed.id) : undefined,
       image: container.image,
       imageId: observed?.imageId,
+      replicas: container.replicas > 1
+        ? { desired: container.replicas, running: input.observed.containers.filter((c) => c.key === container.key && c.state === 'running').length }
+        : undefined,
     };
   });
+}
+
+export function computeStatus(input: StatusInput): AppStatus {
+  const assessment = assess(input);
+  const containers = input.spec && input.observed.services !== undefined
+    ? serviceContainerStatuses(input.spec, input.observed.services, input.instance)
+    : containerStatuses(input);
   const ready = assessment.ready[0] === 'True';
   return {
     name: input.app,
@@ -158,7 +188,7 @@ export function computeStatus(input: StatusInput): AppStatus {
       ? { code: input.error.code, message: input.error.message, at: input.now.toISOString() }
       : ready ? undefined : input.previous?.lastError,
     refusedSpec: input.refused,
-    installedAt: input.previous?.installedAt ?? (input.observed.containers.length > 0 ? input.now.toISOString() : undefined),
+    installedAt: input.previous?.installedAt ?? (input.observed.containers.length > 0 || (input.observed.services?.length ?? 0) > 0 ? input.now.toISOString() : undefined),
     updatedAt: input.now.toISOString(),
   };
 }

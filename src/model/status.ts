@@ -14,6 +14,21 @@ export interface Condition {
   readonly lastTransitionTime: string;
 }
 
+/** A Swarm task of a container's service, for `get` and the API. */
+export interface TaskStatus {
+  readonly id: string;
+  readonly slot: number | undefined;
+  /** pending, running, failed, rejected, ... (the engine's task state). */
+  readonly state: string;
+  readonly desiredState: string;
+  /** Host name of the node; '' while unassigned. */
+  readonly node: string;
+  readonly nodeAddress: string | undefined;
+  /** The engine's error or status message. */
+  readonly message: string;
+  readonly since: string;
+}
+
 export interface ContainerStatus {
   readonly key: string;
   readonly name: string;
@@ -23,6 +38,10 @@ export interface ContainerStatus {
   readonly restarts: number | undefined;
   readonly image: string;
   readonly imageId: string | undefined;
+  /** Instances wanted and running, when the spec asks for more than one or the runtime is Swarm. */
+  readonly replicas?: { readonly desired: number; readonly running: number } | undefined;
+  /** Swarm only: the current tasks and the latest failed ones, newest first. */
+  readonly tasks?: readonly TaskStatus[] | undefined;
 }
 
 export interface AppStatus {
