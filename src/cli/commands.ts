@@ -3,8 +3,12 @@ import { parseDurationMs } from '../core/units.js';
 import { isReady } from '../core/status.js';
 import { Daemon } from '../controller/daemon.js';
 import { buildContext, buildController, type GlobalOptions } from './context.js';
-import { formatPlans, formatStatusTable, conditionOf } from './format.js';
+import { formatPlans, formatStatusTable, formatTasks, conditionOf } from './format.js';
 import { pullReporter } from './progress.js';
+import { SwarmRuntime } from '../runtime/swarm.js';
+
+/** How often the daemon looks at the swarm's tasks (one list of tasks and one of nodes). */
+const SWARM_TASK_POLL_MS = 3000;
 
 export async function runCommand(options: GlobalOptions): Promise<number> {
   const context = buildContext(options);
@@ -13,6 +17,9 @@ export async function runCommand(options: GlobalOptions): Promise<number> {
     controller, logger: context.logger, specsDir: context.config.specsDir,
     relistIntervalMs: context.config.relistIntervalMs, resyncIntervalMs: context.config.resyncIntervalMs,
     vhostDir: context.proxy ? context.config.proxy.vhostDir : undefined,
+    swarmTasks: context.runtime instanceof SwarmRuntime
+      ? { fingerprints: () => (context.runtime as SwarmRuntime).taskFingerprints(), intervalMs: SWARM_TASK_POLL_MS }
+      : undefined,
   });
   const stopped = new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
@@ -77,5 +84,7 @@ export async function getCommand(options: GlobalOptions, app: string | undefined
     return 1;
   }
   process.stdout.write(commandOptions.output === 'json' ? `${JSON.stringify(app ? statuses[0] : statuses, null, 2)}\n` : formatStatusTable(statuses));
+  const tasks = app && commandOptions.output !== 'json' && statuses[0] ? formatTasks(statuses[0]) : '';
+  if (tasks) process.stdout.write(`\n${tasks}`);
   return 0;
 }

@@ -5,7 +5,9 @@ import { createRootLogger, type Logger } from '../log.js';
 import { Controller, type ControllerDeps } from '../controller/controller.js';
 import { StateStore } from '../controller/state-store.js';
 import { Proxy } from '../proxy/proxy.js';
-import { DockerRuntime } from '../runtime/docker.js';
+import type { DockerRuntime } from '../runtime/docker.js';
+import { createRuntime } from '../runtime/create.js';
+import type { SwarmRuntime } from '../runtime/swarm.js';
 
 export interface GlobalOptions {
   readonly config?: string;
@@ -33,7 +35,7 @@ export function configFromOptions(options: GlobalOptions): ControllerConfig {
 export interface CliContext {
   readonly config: ControllerConfig;
   readonly logger: Logger;
-  readonly runtime: DockerRuntime;
+  readonly runtime: DockerRuntime | SwarmRuntime;
   readonly proxy: Proxy | undefined;
   readonly store: StateStore;
 }
@@ -41,7 +43,7 @@ export interface CliContext {
 export function buildContext(options: GlobalOptions, extra: { logLevel?: string } = {}): CliContext {
   const config = configFromOptions(options);
   const logger = createRootLogger({ level: (options.logLevel as string | undefined) ?? extra.logLevel });
-  const runtime = new DockerRuntime({ socketPath: config.docker.socketPath, instance: config.instance });
+  const runtime = createRuntime(config);
   const proxy = config.proxy.kind === 'none'
     ? undefined
     : new Proxy({

@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline/promises';
 import { specContext } from '../controller/specs.js';
 import { appDataDir } from '../core/names.js';
 import { AmahiError } from '../errors.js';
-import { DockerRuntime } from '../runtime/docker.js';
+import { createRuntime } from '../runtime/create.js';
 import { readSpecDir } from '../sources/spec-reader.js';
 import { loadSpecFiles } from '../spec/load.js';
 import { configFromOptions, type GlobalOptions } from './context.js';
@@ -53,7 +53,7 @@ async function confirm(app: string, what: string): Promise<boolean> {
 export async function purgeCommand(globals: GlobalOptions, app: string, options: { yes?: boolean }): Promise<number> {
   if (!APP_NAME.test(app) || app.length > 40) throw new AmahiError('E_NOT_FOUND', `"${app}" is not an app name`);
   const config = configFromOptions(globals);
-  const runtime = new DockerRuntime({ socketPath: config.docker.socketPath, instance: config.instance });
+  const runtime = createRuntime(config);
   const observed = await runtime.observe(app);
   let specFiles: string[] = [];
   try {
@@ -64,7 +64,7 @@ export async function purgeCommand(globals: GlobalOptions, app: string, options:
   }
   const dataDir = appDataDir(config.dataRoot, app);
   const decision = purgeDecision({
-    app, specFiles, containers: observed.containers.map((c) => c.name),
+    app, specFiles, containers: [...observed.containers, ...(observed.services ?? [])].map((c) => c.name),
     dataDir: existsSync(dataDir) ? dataDir : undefined, volumes: observed.volumes.map((v) => v.name),
   });
   if ('refusal' in decision) {

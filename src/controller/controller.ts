@@ -54,7 +54,8 @@ export class Controller extends EventEmitter {
   private conflicts = new Map<string, string>();
   private prune: PruneDecision = { allowed: new Set(), refusal: undefined };
   private stopping = false;
-  private readonly planContext: PlanContext;
+  private planContext: PlanContext;
+  private targetKnown = false;
 
   constructor(private readonly deps: ControllerDeps) {
     super();
@@ -109,8 +110,8 @@ export class Controller extends EventEmitter {
     const allocate = async () => {
       const installed = await this.observer.installedApps();
       const fromLabels = new Map<string, number>();
-      for (const container of await this.observer.allContainers()) {
-        if (container.appId !== undefined) fromLabels.set(container.app, container.appId);
+      for (const owned of [...await this.observer.allContainers(), ...await this.observer.allServices()]) {
+        if (owned.appId !== undefined) fromLabels.set(owned.app, owned.appId);
       }
       const input = { specs, persisted: this.allocations, fromLabels, installed, maxAppId: specContext(this.deps.config).maxAppId };
       return { installed, result: await allocateChecked(input, ports) };
@@ -138,6 +139,17 @@ export class Controller extends EventEmitter {
     if (this.prune.refusal) this.deps.logger.warn({ refusal: this.prune.refusal }, 'uninstalls held back by the prune guard');
   }
 
+  /** The plan context with the runtime target (asked once of the runtime: Swarm, routing mesh or not). */
+  private async currentPlanContext(): Promise<PlanContext> {
+    if (!this.targetKnown && this.deps.runtime.target) {
+      const runtime = await this.deps.runtime.target();
+      this.planContext = { ...this.planContext, runtime };
+      this.deps.logger.info({ runtime }, `runtime: ${runtime.kind}${runtime.kind === 'swarm' ? `, web ports ${runtime.routingMesh ? 'through the routing mesh' : 'in host mode on the node of the web task'}` : ''}`);
+    }
+    this.targetKnown = true;
+    return this.planContext;
+  }
+
   /** One reconcile of one app: observe, plan, execute, status. Never throws. */
   async reconcile(app: string): Promise<HandlerOutcome> {
     const reconcileId = ++this.counters.reconciles;
@@ -147,7 +159,7 @@ export class Controller extends EventEmitter {
     try {
       observed = await this.observer.app(app);
       if (!spec) {
-        const owned = observed.containers.length > 0 || observed.networks.length > 0 || observed.vhost?.managed === true;
+        const owned = observed.containers.length > 0 || (observed.services?.length ?? 0) > 0 || observed.networks.length > 0 || observed.vhost?.managed === true;
         if (!owned) return await this.settle(app, observed, undefined, undefined, log);
         if (!this.prune.allowed.has(app)) {
           return await this.settle(app, observed, undefined, { code: 'E_PRUNE_REFUSED', message: this.prune.refusal ?? 'uninstall held back' }, log);
@@ -160,7 +172,7 @@ export class Controller extends EventEmitter {
         return await this.settle(app, observed, undefined, { code: 'E_PORT_CONFLICT', message: 'no app id allocated' }, log);
       }
       const builds = spec ? await localBuilds(spec, this.deps.config.instance) : undefined;
-      const plan = planApp(app, spec && appId !== undefined ? { spec, appId, builds } : undefined, observed, this.planContext);
+      const plan = planApp(app, spec && appId !== undefined ? { spec, appId, builds } : undefined, observed, await this.currentPlanContext());
       this.lastPlans.set(app, plan);
       if (plan.operations.length === 0) return await this.settle(app, observed, plan, undefined, log);
       log.info({ operations: plan.operations.length, waiting: plan.waiting.length }, 'applying plan');
@@ -252,7 +264,7 @@ export class Controller extends EventEmitter {
       else {
         try {
           const builds = spec ? await localBuilds(spec, this.deps.config.instance) : undefined;
-          result.set(app, planApp(app, spec && appId !== undefined ? { spec, appId, builds } : undefined, await this.observer.app(app), this.planContext));
+          result.set(app, planApp(app, spec && appId !== undefined ? { spec, appId, builds } : undefined, await this.observer.app(app), await this.currentPlanContext()));
         } catch (error) {
           const failure = asAmahiError(error);
           result.set(app, { code: failure.code, message: failure.message });

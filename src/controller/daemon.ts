@@ -6,6 +6,7 @@
 import type { Logger } from '../log.js';
 import { SpecWatcher } from '../sources/spec-watcher.js';
 import { VhostWatcher } from '../sources/vhost-watcher.js';
+import { SwarmTaskWatcher } from '../sources/swarm-tasks.js';
 import type { Controller } from './controller.js';
 
 export interface DaemonOptions {
@@ -17,6 +18,8 @@ export interface DaemonOptions {
   readonly specDebounceMs?: number;
   /** The proxy's vhost directory, watched so that a hand edit is repaired at once; none without a proxy. */
   readonly vhostDir?: string | undefined;
+  /** Swarm runtime: fingerprints of the instance's tasks per app, polled to notice tasks Swarm moved. */
+  readonly swarmTasks?: { readonly fingerprints: () => Promise<ReadonlyMap<string, string>>; readonly intervalMs: number } | undefined;
 }
 
 /** Runs one task at a time; requests during a run collapse into one follow-up. */
@@ -52,6 +55,7 @@ export class Serial {
 export class Daemon {
   private readonly watcher: SpecWatcher;
   private readonly vhostWatcher: VhostWatcher | undefined;
+  private readonly taskWatcher: SwarmTaskWatcher | undefined;
   private readonly specsChanged: Serial;
   private readonly fullPass: Serial;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -77,6 +81,14 @@ export class Daemon {
     this.vhostWatcher = options.vhostDir === undefined
       ? undefined
       : new VhostWatcher({ vhostDir: options.vhostDir, debounceMs: 250, onChange: (app) => controller.queue.add(app), logger });
+    this.taskWatcher = options.swarmTasks && new SwarmTaskWatcher({
+      ...options.swarmTasks,
+      logger,
+      onChange: (app) => {
+        controller.observer.invalidate(app);
+        controller.queue.add(app);
+      },
+    });
   }
 
   async start(): Promise<void> {
@@ -84,6 +96,7 @@ export class Daemon {
     await controller.init();
     this.watcher.start(undefined);
     this.vhostWatcher?.start();
+    this.taskWatcher?.start();
     await this.firstPass(1000);
     this.timers.push(setInterval(() => void this.specsChanged.request(), this.options.relistIntervalMs));
     this.timers.push(setInterval(() => void this.fullPass.request(), this.options.resyncIntervalMs));
@@ -116,6 +129,7 @@ export class Daemon {
     for (const timer of this.timers) clearInterval(timer);
     await this.watcher.close();
     await this.vhostWatcher?.close();
+    await this.taskWatcher?.close();
     await this.specsChanged.idle();
     await this.fullPass.idle();
     await this.options.controller.stop();

@@ -4,7 +4,7 @@
  * events, and wholesale by every full resync: correctness never depends on it being fresh, because a
  * stale view only leads to a plan the next pass corrects (level-triggered).
  */
-import type { ObservedApp, ObservedContainer, ObservedImage, ObservedNetwork, ObservedVolume } from '../model/observed.js';
+import type { ObservedApp, ObservedContainer, ObservedImage, ObservedNetwork, ObservedService, ObservedVolume } from '../model/observed.js';
 import type { Proxy } from '../proxy/proxy.js';
 import type { Runtime } from '../runtime/types.js';
 
@@ -12,6 +12,8 @@ export class Observer {
   private containers: readonly ObservedContainer[] = [];
   private networks: readonly ObservedNetwork[] = [];
   private volumes: readonly ObservedVolume[] = [];
+  /** Swarm services; undefined with the single-host runtime (which has none to report). */
+  private services: readonly ObservedService[] | undefined;
   private imagesByRef: ReadonlyMap<string, ObservedImage> = new Map();
   private valid = false;
   private imagesValid = false;
@@ -38,12 +40,17 @@ export class Observer {
   /** Names of every app that owns something in the engine (as of the cache). */
   async installedApps(): Promise<Set<string>> {
     await this.ensureValid();
-    return new Set([...this.containers, ...this.networks].map((o) => o.app).filter(Boolean));
+    return new Set([...this.containers, ...this.networks, ...(this.services ?? [])].map((o) => o.app).filter(Boolean));
   }
 
   async allContainers(): Promise<readonly ObservedContainer[]> {
     await this.ensureValid();
     return this.containers;
+  }
+
+  async allServices(): Promise<readonly ObservedService[]> {
+    await this.ensureValid();
+    return this.services ?? [];
   }
 
   /** Re-lists everything now (full resync). */
@@ -55,6 +62,7 @@ export class Observer {
         this.containers = observation.containers;
         this.networks = observation.networks;
         this.volumes = observation.volumes;
+        this.services = observation.services;
         this.imagesByRef = images;
         this.valid = true;
         this.imagesValid = true;
@@ -76,6 +84,7 @@ export class Observer {
     this.containers = [...this.containers.filter((c) => c.app !== app), ...observation.containers];
     this.networks = [...this.networks.filter((n) => n.app !== app), ...observation.networks];
     this.volumes = [...this.volumes.filter((v) => v.app !== app), ...observation.volumes];
+    if (observation.services) this.services = [...(this.services ?? []).filter((s) => s.app !== app), ...observation.services];
     if ((this.dirty.get(app) ?? 0) <= startedAt) this.dirty.delete(app);
   }
 
@@ -93,6 +102,7 @@ export class Observer {
       containers: this.containers.filter((c) => c.app === app),
       networks: this.networks.filter((n) => n.app === app),
       volumes: this.volumes.filter((v) => v.app === app),
+      ...(this.services ? { services: this.services.filter((s) => s.app === app) } : {}),
       vhost,
       imagesByRef: this.imagesByRef,
     };

@@ -5,6 +5,7 @@
  */
 import Docker from 'dockerode';
 import { LABELS, instanceFilter } from '../core/names.js';
+import { AmahiError } from '../errors.js';
 import type { ContainerBlueprint } from '../model/plan.js';
 import type { ObservedImage } from '../model/observed.js';
 import type { ApplyOptions, Runtime, RuntimeObservation, RuntimeOperation } from './types.js';
@@ -80,7 +81,7 @@ export class DockerRuntime implements Runtime {
       ]);
       return {
         containers: containers.map(toObservedContainer).filter((c) => c !== undefined),
-        networks: networks.map((n) => ({ id: n.Id, name: n.Name, app: n.Labels?.[LABELS.app] ?? '' })),
+        networks: networks.map((n) => ({ id: n.Id, name: n.Name, app: n.Labels?.[LABELS.app] ?? '', driver: n.Driver })),
         volumes: (volumes.Volumes ?? []).map((v) => ({ name: v.Name, app: v.Labels?.[LABELS.app] ?? '' })),
       };
     } catch (error) {
@@ -96,6 +97,7 @@ export class DockerRuntime implements Runtime {
       for (const image of images) {
         const observed: ObservedImage = {
           id: image.Id, tags: (image.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), createdAt: image.Created * 1000, sizeBytes: image.Size, labels: image.Labels ?? {},
+          digests: (image.RepoDigests ?? []).filter((d) => !d.startsWith('<none>@')),
         };
         imagesByRef.set(image.Id, observed);
         // Specs may pin an image by digest (repo@sha256:...).
@@ -146,6 +148,10 @@ export class DockerRuntime implements Runtime {
         case 'RemoveNetwork':
           await ignoreStatus(docker.getNetwork(op.networkId).remove(), 404);
           return;
+        case 'CreateService':
+        case 'UpdateService':
+        case 'RemoveService':
+          throw new AmahiError('E_INTERNAL', `${op.kind} needs the Swarm runtime (runtime.kind: swarm); this is the single-host runtime`);
       }
     } catch (error) {
       throw toDockerError(error, `${op.kind} for app ${op.app} failed`, op.kind);
