@@ -25,10 +25,10 @@ export interface SwarmTarget {
   readonly serviceHashScheme?: ServiceHashScheme | undefined;
 }
 
-/** Where the proxy reaches the web port: an address and, for the plan's cause, the node behind it. */
+/** Where the proxy reaches the web port: an address, and in words why there (the plan's cause). */
 export interface WebBackend {
   readonly address: string;
-  readonly node: string;
+  readonly why: string;
 }
 
 /**
@@ -37,14 +37,14 @@ export interface WebBackend {
  * does not flip between them; else the lowest slot.
  */
 export function webBackend(webService: ObservedService | undefined, routingMesh: boolean, currentContent: string | undefined): WebBackend | undefined {
-  if (routingMesh) return { address: '127.0.0.1', node: 'every node (routing mesh)' };
+  if (routingMesh) return { address: '127.0.0.1', why: 'the routing mesh serves the web port on every node (127.0.0.1)' };
   if (!webService) return undefined;
   const candidates = runningTasks(webService)
     .filter((t) => t.nodeAddress !== undefined && VHOST_VALUE_FORMS.ipv4.test(t.nodeAddress))
     .sort((a, b) => (a.slot ?? 0) - (b.slot ?? 0) || a.node.localeCompare(b.node));
   const current = currentContent === undefined ? undefined : candidates.find((t) => currentContent.includes(`http://${t.nodeAddress}:`));
   const chosen = current ?? candidates[0];
-  return chosen ? { address: chosen.nodeAddress as string, node: chosen.node } : undefined;
+  return chosen ? { address: chosen.nodeAddress as string, why: `the web task runs on node ${chosen.node} (${chosen.nodeAddress})` } : undefined;
 }
 
 function planSwarmUninstall(app: string, observed: ObservedApp, ctx: PlanContext): Operation[] {
@@ -73,7 +73,7 @@ function vhostOperations(app: string, desired: DesiredApp, observed: ObservedApp
   const operations = planVhost(app, desired, observed, { ...ctx.host, publishAddress: backend.address }, ctx.proxy);
   const moved = existing !== undefined && !existing.includes(`http://${backend.address}:`);
   return operations.map((op) => (op.kind === 'WriteVhost' && moved && op.cause === 'vhost out of date'
-    ? { ...op, cause: `the web task runs on node ${backend.node} (${backend.address})` }
+    ? { ...op, cause: backend.why }
     : op));
 }
 
