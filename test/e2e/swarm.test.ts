@@ -12,6 +12,9 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
+import { Controller } from '../../src/controller/controller.js';
+import { StateStore } from '../../src/controller/state-store.js';
+import { silentLogger } from '../../src/log.js';
 import { SwarmRuntime } from '../../src/runtime/swarm.js';
 import { runCli } from '../helpers/controller-process.js';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
@@ -240,6 +243,25 @@ spec:
   assert.equal(repaired.code, 0, repaired.output);
   assert.match(imageOf(await serviceOf(env, 'web')), new RegExp(`^${fixed.replaceAll('.', '\\.')}@sha256:`));
   assert.equal(condition(await statusOf(env, 'roll'), 'Ready')?.status, 'True');
+}));
+
+test('a no-op pass over converged apps costs one list each of containers, networks, volumes, services, tasks, nodes and images', { timeout: 120_000 }, () => withSwarmEnv(async (env) => {
+  await env.writeSpec('shop.yaml', shopSpec());
+  const configured = env.config();
+  const config = { ...configured, proxy: { ...configured.proxy, kind: 'none' as const } };
+  const runtime = new SwarmRuntime({ socketPath: config.docker.socketPath, instance: config.instance, routingMesh: 'auto' });
+  const controller = new Controller({ config, runtime, proxy: undefined, store: new StateStore(config.stateDir), logger: silentLogger() });
+  try {
+    await controller.init();
+    const first = await controller.applyOnce(90_000);
+    assert.ok(first.converged, JSON.stringify(first.statuses.map((s) => s.conditions)));
+    const before = runtime.requestCount;
+    const second = await controller.applyOnce(60_000);
+    assert.ok(second.converged);
+    assert.equal(runtime.requestCount - before, 7, 'six labelled lists and one image list; no inspect');
+  } finally {
+    await controller.stop();
+  }
 }));
 
 test('routingMesh auto uses the ingress mesh only where the kernel has IPVS', { timeout: 30_000 }, async () => {
