@@ -13,6 +13,9 @@ import { InstanceLock } from '../controller/lock.js';
 import { ApiServer, parseListen } from '../status/api.js';
 import { EventLog, recordControllerEvents, recordEngineEvent } from '../status/events.js';
 import { Metrics } from '../status/metrics.js';
+import { DashboardRoutes } from '../status/dashboard.js';
+import { PurgeRoutes } from '../status/purge-endpoint.js';
+import { StatusFeed } from '../status/status-feed.js';
 import { buildContext, buildController, type CliContext, type GlobalOptions } from './context.js';
 
 interface Running {
@@ -28,6 +31,8 @@ export class DaemonProcess {
   private apiKey = '';
   private readonly events = new EventLog();
   private readonly metrics = new Metrics();
+  /** Statuses as they change and each app's condition history, for the dashboard; carries over reloads. */
+  private readonly feed = new StatusFeed();
   private chain: Promise<unknown> = Promise.resolve();
   private stopping = false;
   private fail: (error: unknown) => void = () => undefined;
@@ -45,6 +50,7 @@ export class DaemonProcess {
     const daemonProcess = new DaemonProcess(context, lock, options);
     try {
       daemonProcess.events.restore(await context.store.readEvents().catch(() => []));
+      daemonProcess.feed.seed(daemonProcess.events.snapshot());
       await daemonProcess.startApi();
       daemonProcess.startDaemon(context);
     } catch (error) {
@@ -63,6 +69,7 @@ export class DaemonProcess {
   private startDaemon(context: CliContext): void {
     const controller = buildController(context);
     const detachEvents = recordControllerEvents(controller, this.events);
+    const detachFeed = this.feed.attach(controller);
     const daemon = new Daemon({
       controller, logger: context.logger, specsDir: context.config.specsDir,
       relistIntervalMs: context.config.relistIntervalMs, resyncIntervalMs: context.config.resyncIntervalMs,
@@ -82,7 +89,7 @@ export class DaemonProcess {
       context.logger.fatal({ err: error }, 'the controller could not start');
       this.fail(error);
     });
-    this.running = { context, daemon, detach: detachEvents, started };
+    this.running = { context, daemon, detach: () => { detachEvents(); detachFeed(); }, started };
   }
 
   private async startApi(): Promise<void> {
@@ -94,9 +101,13 @@ export class DaemonProcess {
     this.apiKey = key;
     const listen = parseListen(apiConfig.listen);
     if (listen) {
+      const logger = this.context.logger.child({ component: 'api' });
       this.api = new ApiServer({
-        listen, token: apiConfig.token, daemon: () => this.running?.daemon, events: this.events, metrics: this.metrics,
-        logger: this.context.logger.child({ component: 'api' }),
+        listen, token: apiConfig.token, daemon: () => this.running?.daemon, events: this.events, metrics: this.metrics, logger,
+        routes: [
+          new DashboardRoutes({ context: () => this.context, feed: this.feed, events: this.events, actions: apiConfig.token !== undefined }),
+          new PurgeRoutes({ context: () => this.context, events: this.events, logger }),
+        ],
       });
       await this.api.start();
     }
