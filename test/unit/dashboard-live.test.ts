@@ -56,7 +56,8 @@ describe('log lines for the page', () => {
     const { batches, batcher } = collect();
     for (let i = 0; i < 300; i++) batcher.write('stdout', `line-${i}\n`);
     batcher.write('stdout', 'x'.repeat(20_000));
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.equal(batches.length, 0, 'nothing is sent before the batch time');
+    for (let waited = 0; batches.length === 0 && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(batches.length, 1);
     assert.equal(batches[0]?.length, 301);
     assert.equal(batches[0]?.at(-1)?.text, `${'x'.repeat(8192)}…`);
