@@ -1,9 +1,10 @@
 /**
  * CPU and memory of running containers, read from the engine when someone asks (the dashboard), with
  * a short cache so that many viewers cost one read per container every few seconds, and nothing
- * while nobody looks. Uses the engine's one-shot stats (API 1.41+: no second sample to wait for);
- * the CPU share is the change between two of our own readings of the same container, so a
- * container's first reading takes the engine's two-sample form (about a second) to have one at once.
+ * while nobody looks. Uses the engine's one-shot stats (API 1.41+: one collection tick, about a
+ * second on Docker 20.10, instead of two); the CPU share is the change between two of our own
+ * readings of the same container, so a container's first reading takes the engine's two-sample form
+ * (one to two seconds) to have a share at once. Containers are read in parallel.
  */
 import type Docker from 'dockerode';
 
