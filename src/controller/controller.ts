@@ -19,6 +19,7 @@ import type { PullProgress, Runtime } from '../runtime/types.js';
 import { isHostPortFree } from '../runtime/host-ports.js';
 import { allocateChecked } from './allocation.js';
 import { localBuilds } from './builds.js';
+import { SubnetAllocator } from './subnets.js';
 import { executePlan } from './executor.js';
 import { Observer } from './observer.js';
 import { KeyedQueue, type HandlerOutcome } from './queue.js';
@@ -46,6 +47,7 @@ export class Controller extends EventEmitter {
   readonly specs: DesiredSpecs;
   readonly observer: Observer;
   readonly queue: KeyedQueue;
+  private readonly subnets: SubnetAllocator;
   readonly statuses = new Map<string, AppStatus>();
   readonly lastPlans = new Map<string, Plan>();
   readonly counters = { reconciles: 0, operations: 0, failures: 0, fullPasses: 0 };
@@ -61,6 +63,7 @@ export class Controller extends EventEmitter {
     const { config } = deps;
     this.specs = new DesiredSpecs(config, deps.store, deps.logger, deps.readOnly ?? false);
     this.observer = new Observer(deps.runtime, deps.proxy);
+    this.subnets = new SubnetAllocator(deps.runtime, config.network.subnetPool, config.network.subnetPrefix);
     this.queue = new KeyedQueue({
       concurrency: config.concurrency, handler: (app) => this.reconcile(app), maxFailures: deps.maxFailures,
       onResult: (app, outcome, durationMs) => this.emit('reconciled', app, outcome, durationMs),
@@ -173,7 +176,9 @@ export class Controller extends EventEmitter {
         return await this.settle(app, observed, restarts, undefined, { code: 'E_PORT_CONFLICT', message: 'no app id allocated' }, log);
       }
       const builds = spec ? await localBuilds(spec, this.deps.config.instance) : undefined;
-      const plan = planApp(app, spec && appId !== undefined ? { spec, appId, builds } : undefined, observed, this.planContext);
+      const needsNetwork = spec !== undefined && spec.containers.some((c) => !c.hostNetwork) && observed.networks.length === 0;
+      const networkSubnet = needsNetwork ? await this.subnets.subnetFor(app) : undefined;
+      const plan = planApp(app, spec && appId !== undefined ? { spec, appId, builds, networkSubnet } : undefined, observed, this.planContext);
       this.lastPlans.set(app, plan);
       if (plan.operations.length === 0) return await this.settle(app, observed, restarts, plan, undefined, log);
       log.info({ operations: plan.operations.length, waiting: plan.waiting.length }, 'applying plan');
@@ -185,11 +190,13 @@ export class Controller extends EventEmitter {
           this.emit('operation', operation);
         },
       }, log);
+      this.subnets.release(app);
       await this.saveStatus(app, observed, restarts, plan, undefined);
       if (result.interrupted) return { outcome: 'done' };
       return { outcome: 'requeue', afterMs: AFTER_APPLY_MS };
     } catch (error) {
       const failure = asAmahiError(error);
+      this.subnets.release(app);
       this.counters.failures += 1;
       log.error({ err: failure, code: failure.code }, `reconcile failed: ${failure.message}`);
       this.emit('failure', app, failure);

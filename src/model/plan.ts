@@ -75,7 +75,13 @@ export type Operation =
       /** By subdir: who should own it when it is created (or still empty and root's). */
       readonly owners: Readonly<Record<string, DirectoryOwner>>;
     })
-  | (OperationBase & { readonly kind: 'CreateNetwork'; readonly network: string; readonly labels: Readonly<Record<string, string>> })
+  | (OperationBase & {
+      readonly kind: 'CreateNetwork';
+      readonly network: string;
+      readonly labels: Readonly<Record<string, string>>;
+      /** From the controller's subnet pool; undefined: the engine's default pools. */
+      readonly subnet?: string | undefined;
+    })
   | (OperationBase & { readonly kind: 'EnsureVolume'; readonly volume: string; readonly labels: Readonly<Record<string, string>> })
   | (OperationBase & { readonly kind: 'PullImage'; readonly image: string })
   | (OperationBase & {

@@ -97,6 +97,16 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  async networkSubnets(): Promise<string[]> {
+    const docker = await this.docker();
+    try {
+      const networks = await docker.listNetworks({});
+      return networks.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? '')).filter((s) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s));
+    } catch (error) {
+      throw toDockerError(error, 'cannot list the engine\'s networks');
+    }
+  }
+
   async images(): Promise<ReadonlyMap<string, ObservedImage>> {
     const docker = await this.docker();
     try {
@@ -126,7 +136,10 @@ export class DockerRuntime implements Runtime {
     try {
       switch (op.kind) {
         case 'CreateNetwork':
-          await docker.createNetwork({ Name: op.network, Driver: 'bridge', CheckDuplicate: true, Labels: { ...op.labels } });
+          await docker.createNetwork({
+            Name: op.network, Driver: 'bridge', CheckDuplicate: true, Labels: { ...op.labels },
+            ...(op.subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: op.subnet }] } } : {}),
+          });
           return;
         case 'EnsureVolume':
           await docker.createVolume({ Name: op.volume, Labels: { ...op.labels } });
