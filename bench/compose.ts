@@ -34,6 +34,7 @@ function composeFile(instance: string, image: string, app: FloorApp): string {
     'networks:',
     '  default:',
     `    labels: { org.amahi.instance: ${instance}, org.amahi.app: ${app.name} }`,
+    `    ipam: { config: [{ subnet: ${app.subnet} }] }`,
     '',
   ].join('\n');
 }

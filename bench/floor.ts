@@ -10,6 +10,8 @@ import { waitFor } from '../test/helpers/wait.js';
 export interface FloorApp {
   readonly name: string;
   readonly hostPort: number;
+  /** The app network's subnet: Docker's default pools hold only ~30 networks, as for the controller. */
+  readonly subnet: string;
 }
 
 const labels = (instance: string, app: string) => ({
@@ -19,7 +21,10 @@ const labels = (instance: string, app: string) => ({
 /** Creates the network, creates and starts the container of one app; returns the container id. */
 export async function floorInstall(docker: Docker, instance: string, image: string, app: FloorApp): Promise<string> {
   const network = `amahi_${instance}.${app.name}`;
-  await docker.createNetwork({ Name: network, Driver: 'bridge', CheckDuplicate: true, Labels: labels(instance, app.name) });
+  await docker.createNetwork({
+    Name: network, Driver: 'bridge', CheckDuplicate: true, Labels: labels(instance, app.name),
+    IPAM: { Driver: 'default', Config: [{ Subnet: app.subnet }] },
+  });
   const container = await docker.createContainer({
     name: `${instance}.${app.name}_web`,
     Image: image,

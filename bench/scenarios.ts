@@ -35,10 +35,14 @@ export interface BenchOptions {
 
 const count = (text: string, pattern: RegExp): number => (text.match(new RegExp(pattern, 'g')) ?? []).length;
 
+/** Apps for the references, on free ports, with subnets from a pool of their own (10.224/16 - 10.226/16). */
 async function freeApps(n: number, prefix: string): Promise<FloorApp[]> {
   const ports = new Set<number>();
   while (ports.size < n) ports.add(await freePort());
-  return [...ports].map((hostPort, i) => ({ name: `${prefix}${String(i + 1).padStart(3, '0')}`, hostPort }));
+  const pool = { f: 224, c: 225, g: 226 }[prefix] ?? 227;
+  return [...ports].map((hostPort, i) => ({
+    name: `${prefix}${String(i + 1).padStart(3, '0')}`, hostPort, subnet: `10.${pool}.${Math.floor(i / 4)}.${(i % 4) * 64}/26`,
+  }));
 }
 
 async function applyOnce(world: BenchWorld): Promise<{ ms: number; requests: number; reloads: number; stderr: string }> {
@@ -125,7 +129,7 @@ export async function daemonScenarios(options: BenchOptions): Promise<Row[]> {
 
     const changes: { ms: number; ops: number; recreates: number; vhostWrites: number; reloads: number }[] = [];
     for (let repeat = 0; repeat < options.repeats; repeat += 1) {
-      const app = world.apps[repeat % world.apps.length] as FloorApp;
+      const app = world.apps[repeat % world.apps.length] as { name: string };
       const before = (await world.statusOf(app.name))?.specHash;
       const mark = daemon.output().length;
       const start = performance.now();

@@ -8,13 +8,12 @@ import { createTestEnv, removeInstanceObjects, type TestEnv } from '../test/help
 import { webAppSpec } from '../test/helpers/specs.js';
 import { TEST_IMAGE } from '../test/helpers/images.js';
 import { startSocketCounter, type SocketCounter } from './socket-counter.js';
-import type { FloorApp } from './floor.js';
 
 export interface BenchWorld {
   readonly env: TestEnv;
   readonly counter: SocketCounter;
-  readonly apps: readonly FloorApp[];
-  writeSpecs(apps: readonly FloorApp[]): Promise<void>;
+  readonly apps: readonly { readonly name: string }[];
+  writeSpecs(apps: readonly { readonly name: string }[]): Promise<void>;
   statusOf(app: string): Promise<{ ready: boolean; specHash?: string } | undefined>;
   close(): Promise<void>;
 }
@@ -25,7 +24,7 @@ export async function createWorld(appCount: number, concurrency: number): Promis
   const socketPath = path.join('/tmp', `amahi-bench-${process.pid}-${Date.now()}.sock`);
   const counter = await startSocketCounter(socketPath);
   const env = await createTestEnv({ proxy: 'apache', config: { docker: { socketPath }, concurrency } });
-  const apps = Array.from({ length: appCount }, (_, i) => ({ name: appName(i + 1), hostPort: env.basePort + i + 1 }));
+  const apps = Array.from({ length: appCount }, (_, i) => ({ name: appName(i + 1) }));
   return {
     env,
     counter,

@@ -67,6 +67,8 @@ export class Controller extends EventEmitter {
     this.queue = new KeyedQueue({
       concurrency: config.concurrency, handler: (app) => this.reconcile(app), maxFailures: deps.maxFailures,
       onResult: (app, outcome, durationMs) => this.emit('reconciled', app, outcome, durationMs),
+      // A burst of work is over: load its vhost changes now rather than after the reload's quiet time.
+      onDrained: () => this.deps.proxy?.hurryReload(),
     });
     this.planContext = {
       host: { instance: config.instance, domain: config.domain, dataRoot: config.dataRoot, basePort: config.basePort, publishAddress: config.publishAddress },
