@@ -14,7 +14,14 @@ import { readSpecDir } from '../sources/spec-reader.js';
 import type { StateStore } from './state-store.js';
 
 export function specContext(config: ControllerConfig): SpecContext {
-  return { policy: config.policy, basePort: config.basePort, maxAppId: Math.min(MAX_APP_ID, 65535 - config.basePort) };
+  const reservedHostPorts = new Map<number, string>();
+  if (config.proxy.kind !== 'none') reservedHostPorts.set(config.proxy.listenPort, `the reverse proxy (proxy.listenPort)`);
+  const apiPort = Number(/:([0-9]+)$/.exec(config.api.listen)?.[1]);
+  if (Number.isInteger(apiPort) && apiPort > 0) reservedHostPorts.set(apiPort, 'the controller API (api.listen)');
+  return {
+    policy: config.policy, basePort: config.basePort, maxAppId: Math.min(MAX_APP_ID, 65535 - config.basePort),
+    domain: config.domain, reservedHostPorts,
+  };
 }
 
 export interface SpecsUpdate {
