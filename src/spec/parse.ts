@@ -154,7 +154,8 @@ export function parseSpecText(text: string, file: string): ParseResult {
   docs.forEach((doc, index) => {
     const syntax = doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((error) => ({ file, ...position(error.pos[0]), path: '', message: `YAML syntax: ${syntaxMessage(error, text)}` }));
     if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== '1.2') {
-      syntax.push({ file, ...position(doc.range[0]), path: '', message: `YAML ${doc.directives.yaml.version} documents are not accepted (in YAML 1.1, "no" is false and 22:22 is a number); remove the %YAML directive` });
+      const directive = text.lastIndexOf('%YAML', doc.range[0]);
+      syntax.push({ file, ...position(directive >= 0 ? directive : doc.range[0]), path: '', message: `YAML ${doc.directives.yaml.version} documents are not accepted (in YAML 1.1, "no" is false and 22:22 is a number); remove the %YAML directive` });
     }
     problems.push(...syntax);
     if (syntax.length > 0) return;

@@ -102,7 +102,7 @@ function messageFor(error: ErrorObject): string {
     case 'maxLength':
       return `is too long (${String(error.data).length} characters); at most ${String(params['limit'])} allowed`;
     case 'minLength':
-      return 'must not be empty';
+      return params['limit'] === 1 ? 'must not be empty' : `${describeValue(error.data)} is too short; at least ${String(params['limit'])} characters.${allowedText(error)}`;
     case 'maxItems':
       return `has ${Array.isArray(error.data) ? error.data.length : 'too many'} items; at most ${String(params['limit'])} allowed`;
     case 'minItems':
@@ -112,7 +112,7 @@ function messageFor(error: ErrorObject): string {
     case 'minProperties':
       return `must have at least ${String(params['limit'])} entr${params['limit'] === 1 ? 'y' : 'ies'}`;
     case 'uniqueItems':
-      return `items ${String(params['j'])} and ${String(params['i'])} are the same; each may appear once`;
+      return `items ${Math.min(Number(params['i']), Number(params['j']))} and ${Math.max(Number(params['i']), Number(params['j']))} are the same; each may appear once`;
     case 'oneOf':
     case 'anyOf':
       return `${describeValue(error.data)} is not allowed.${allowedText(error)}`;
@@ -132,7 +132,8 @@ function usefulErrors(errors: readonly ErrorObject[]): ErrorObject[] {
     if (error.keyword === 'oneOf' || error.keyword === 'anyOf' || error.keyword === 'propertyNames') return true;
     const underOneOf = [...oneOfPaths].some((p) => error.instancePath === p || error.instancePath.startsWith(`${p}/`));
     if (underOneOf) return false;
-    if (propertyNamePaths.has(error.instancePath) && 'propertyName' in (error.params as object)) return false;
+    // The inner error of a propertyNames failure (a pattern on the key) is folded into the outer one.
+    if (propertyNamePaths.has(error.instancePath) && error.propertyName !== undefined) return false;
     return true;
   });
 }
@@ -154,13 +155,14 @@ export function validateDocument(doc: ParsedDocument): SpecProblem[] {
       message = messageFor(error);
     } else if (error.keyword === 'propertyNames') {
       const name = String(params['propertyName']);
-      const inner = (validate.errors ?? []).find((e) => (e.params as Record<string, unknown>)['propertyName'] === name && e !== error);
-      const description = (inner?.parentSchema as { description?: string } | undefined)?.description;
+      const inner = (validate.errors ?? []).find((e) => e.propertyName === name && e.instancePath === error.instancePath && e !== error);
       segments = [...segments, name];
       target = 'key';
-      message = `${quote(name)} is not a valid name here.${description ? ` Allowed: ${description}` : ''}`;
+      message = `${quote(name)} is not a valid name here.${inner ? allowedText(inner) : ''}`;
     }
-    if (error.keyword === 'required' && segments.length > 0) target = 'key';
+    // A problem with a whole mapping or list points at its key, where the reader's eye is.
+    const isCollection = error.data !== null && typeof error.data === 'object';
+    if ((error.keyword === 'required' || isCollection) && segments.length > 0 && target === 'value') target = 'key';
     if (segments.length === 0 && error.keyword === 'type') message = `a spec document must be a mapping (apiVersion, kind, metadata, spec), not ${describeValue(error.data)}`;
     const at = doc.locate(segments, target);
     const key = `${at.line}:${at.col}:${formatPath(segments)}:${message}`;

@@ -30,18 +30,19 @@ const COMPOSE_HINTS: Readonly<Record<string, { at: string; advice: string }>> = 
   name: { at: 'apiVersion', advice: 'the app name goes in metadata.name' },
 };
 
+/** Optimal-string-alignment distance: edits, with a swap of two neighbours counting as one. */
 function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i += 1) {
-    let diagonal = row[0] as number;
-    row[0] = i;
     for (let j = 1; j <= b.length; j += 1) {
-      const above = row[j] as number;
-      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
+      const row = d[i] as number[];
+      const above = d[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min((above[j] as number) + 1, (row[j - 1] as number) + 1, (above[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
     }
   }
-  return row[b.length] as number;
+  return (d[a.length] as number[])[b.length] as number;
 }
 
 const simplified = (name: string): string => name.toLowerCase().replace(/[-_]/g, '');
@@ -56,7 +57,7 @@ export function suggestField(unknown: string, allowed: readonly string[]): strin
   if (unknown.length > 64) return undefined;
   const scored = allowed
     .map((field) => ({ field, distance: editDistance(simplified(unknown), simplified(field)) }))
-    .filter(({ field, distance }) => distance <= Math.min(2, Math.floor(field.length / 3)))
+    .filter(({ field, distance }) => distance <= Math.min(2, Math.floor((field.length - 2) / 3)))
     .sort((a, b) => a.distance - b.distance);
   return scored[0] ? `did you mean "${scored[0].field}"?` : undefined;
 }
