@@ -47,6 +47,8 @@ const volumes: BadSpec[] = [
   { name: 'an unknown mount mode', text: inContainer('volumes: ["./data:/data:rx"]  # <--'), path: 'spec.containers.web.volumes[0]', message: /mode "rx" is not allowed; use ro or rw/ },
   { name: 'a volume with too many colons', text: inContainer('volumes: ["./a:/b:ro:z"]  # <--'), path: 'spec.containers.web.volumes[0]', message: /is not SOURCE:TARGET or SOURCE:TARGET:MODE/ },
   { name: 'a named volume with a space', text: inContainer('volumes: ["my cache:/cache"]  # <--'), path: 'spec.containers.web.volumes[0]', message: /"my cache" is not a volume name \(letters, digits, '_', '\.', '-'\), a \.\/relative path or an \/absolute path/ },
+  { name: 'the proxy logs directory, writable', text: inContainer('volumes: ["./logs:/var/log/app"]  # <--'), path: 'spec.containers.web.volumes[0]', message: /"\.\/logs": logs\/ is where the reverse proxy writes this app's logs as root; mount another directory \(\.\/data\), or add :ro/ },
+  { name: 'the whole data directory, writable', text: inContainer('volumes: [".:/data"]  # <--'), path: 'spec.containers.web.volumes[0]', message: /"\.": the whole data directory holds logs\/, where the reverse proxy writes this app's logs as root/ },
   { name: 'one target mounted twice', text: inContainer('volumes:\n  - ./a:/data\n  - ./b:/data/  # <--'), path: 'spec.containers.web.volumes[1]', message: /target "\/data" is mounted twice; each container path may be mounted once/ },
 ];
 

@@ -82,6 +82,7 @@ describe('edge cases that are accepted', () => {
     { name: 'a document end marker and comments between documents', text: `${inContainer('init: true')}...\n# the end\n` },
     { name: 'names at their longest', text: inContainer('init: true').replace('name: demo', `name: a${'b'.repeat(39)}`) },
     { name: 'the host\'s allowed paths', text: inContainer('volumes: ["/etc/localtime:/etc/localtime:ro", "/etc/timezone:/etc/timezone:ro"]') },
+    { name: 'the proxy logs, read-only', text: inContainer('volumes: ["./logs:/logs:ro", ".:/all:ro"]') },
     { name: 'the Docker socket where the host allows it', text: inContainer('volumes: ["/var/run/docker.sock:/var/run/docker.sock"]') },
   ];
   for (const { name, text, check } of accepted) {
