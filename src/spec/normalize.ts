@@ -61,6 +61,19 @@ function web(input: AmahiApp['spec']['web'], app: AmahiApp, containers: readonly
   };
 }
 
+/** One host port in two containers of the app: the engine would refuse to start the second. */
+function portsAcrossContainers(containers: readonly ContainerSpec[], report: Report): void {
+  const owners = new Map<string, string>();
+  for (const container of containers) {
+    container.ports.forEach((port, index) => {
+      const key = `${port.hostPort}/${port.protocol}`;
+      const owner = owners.get(key);
+      if (owner === undefined) owners.set(key, container.key);
+      else if (owner !== container.key) report(['spec', 'containers', container.key, 'ports', index], `host port ${key} is also published by container "${owner}" of this app; a host port can be published once`);
+    });
+  }
+}
+
 function claimsOf(doc: ParsedDocument, spec: AppSpec, ctx: SpecContext): Claim[] {
   const claims: Claim[] = [];
   const claim = (kind: Claim['kind'], value: string, segments: readonly PathSegment[]): void => {
@@ -107,6 +120,7 @@ export function normalizeDocument(doc: ParsedDocument, ctx: SpecContext): Normal
     .sort()
     .map((key) => normalizeContainer(key, input.spec.containers[key] as ContainerInput, env));
   for (const problem of dependencyProblems(containers)) report(problem.path, problem.message, problem.target);
+  portsAcrossContainers(containers, report);
   if (input.spec.id !== undefined && input.spec.id > ctx.maxAppId) {
     report(['spec', 'id'], `id ${input.spec.id} is too large: basePort (${ctx.basePort}) + id must be a port, so at most ${ctx.maxAppId}`);
   }
