@@ -53,9 +53,9 @@ export function validateSpecFiles(inputs: readonly SpecFileInput[], ctx: SpecCon
   const results = loadSpecFiles(inputs, ctx);
   const conflicts = collisionProblems(results);
   return results.map((result) => {
-    const extra = conflicts.get(result.file);
-    if (!extra) return result;
+    const extra = conflicts.get(result.file) ?? [];
+    // In the order of the file, as an editor lists them.
     const problems = [...result.problems, ...extra].sort((a, b) => a.line - b.line || a.col - b.col);
-    return { ...result, apps: [], claims: [], problems };
+    return extra.length === 0 ? { ...result, problems } : { ...result, apps: [], claims: [], problems };
   });
 }
