@@ -6,7 +6,7 @@
 import type { SpecProblem } from '../errors.js';
 import type { AppSpec } from '../model/spec.js';
 import { normalizeDocument, type Claim, type SpecContext } from './normalize.js';
-import { decodeSpecBytes, parseSpecText } from './parse.js';
+import { capProblems, decodeSpecBytes, MAX_PROBLEMS_PER_FILE, parseSpecText } from './parse.js';
 import { validateDocument } from './schema.js';
 
 const IGNORED_SUFFIXES = ['~', '.swp', '.swx', '.bak', '.orig', '.disabled', '.tmp', '.part'];
@@ -46,6 +46,7 @@ export function loadSpecFile(input: SpecFileInput, ctx: SpecContext): FileResult
   const claimedNames: string[] = [];
   const claims: Claim[] = [];
   for (const doc of parsed.documents) {
+    if (problems.length > MAX_PROBLEMS_PER_FILE) break;
     const name = (doc.value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
     if (typeof name === 'string') claimedNames.push(name);
     const schemaProblems = validateDocument(doc);
@@ -59,7 +60,7 @@ export function loadSpecFile(input: SpecFileInput, ctx: SpecContext): FileResult
     claims.push(...normalized.claims);
   }
   const refused = problems.length > 0;
-  return { file: input.file, apps: refused ? [] : apps, problems, claimedNames, claims: refused ? [] : claims };
+  return { file: input.file, apps: refused ? [] : apps, problems: capProblems(problems), claimedNames, claims: refused ? [] : claims };
 }
 
 /**

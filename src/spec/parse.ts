@@ -16,6 +16,8 @@ export const MAX_SPEC_BYTES = 1024 * 1024;
 export const MAX_ALIAS_COUNT = 100;
 /** YAML syntax errors reported per document: the ones after the first few are mostly its echoes. */
 const MAX_SYNTAX_ERRORS = 5;
+/** Problems reported per file: past this, more lines help nobody and cost time (a hostile file has 100k). */
+export const MAX_PROBLEMS_PER_FILE = 50;
 /** Explicit tags a spec may carry: the YAML 1.2 core schema's own. */
 const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`));
 
@@ -66,9 +68,21 @@ function isNodeLike(value: unknown): value is YamlNode {
   return typeof value === 'object' && value !== null && 'range' in value && !isPair(value);
 }
 
+/** Pairs of a mapping by key, built once per mapping: locating N problems in a mapping of N keys stays linear. */
+const pairIndexes = new WeakMap<object, Map<string, Pair>>();
+
 function pairOf(node: unknown, segment: PathSegment): Pair | undefined {
   if (!isMap(node)) return undefined;
-  return node.items.find((item: Pair) => isScalar(item.key) && String(item.key.value) === String(segment));
+  let index = pairIndexes.get(node);
+  if (!index) {
+    index = new Map();
+    for (const item of node.items as Pair[]) {
+      const key = isScalar(item.key) ? String(item.key.value) : undefined;
+      if (key !== undefined && !index.has(key)) index.set(key, item);
+    }
+    pairIndexes.set(node, index);
+  }
+  return index.get(String(segment));
 }
 
 /** The node at a path, or the nearest existing ancestor (for positions). */
@@ -111,6 +125,17 @@ function structureProblems(doc: Document, file: string, position: (offset: numbe
     problems.push({ file, ...position(node?.range?.[0] ?? doc.range?.[0] ?? 0), path: '', message });
   };
   visit(doc, {
+    // Duplicate keys are found here, with one set per mapping, rather than by the parser's
+    // uniqueKeys, which compares every key with every other (minutes for a file of 60k keys).
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items as Pair[]) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (seen.has(key)) report(pair.key, `YAML syntax: the key ${quote(key)} appears twice in one mapping; each key may appear once`);
+        seen.add(key);
+      }
+    },
     Pair(_, pair) {
       if (pair.key !== null && !isScalar(pair.key)) report(pair.key as YamlNode, 'mapping keys must be plain names, not lists, mappings or aliases');
     },
@@ -123,13 +148,9 @@ function structureProblems(doc: Document, file: string, position: (offset: numbe
   return problems;
 }
 
-function syntaxMessage(error: YAML.YAMLError, text: string): string {
+function syntaxMessage(error: YAML.YAMLError): string {
   if (error.code === 'RESOURCE_EXHAUSTION') return 'YAML is nested too deeply; refused as a resource-exhaustion risk';
   const first = firstLine(error.message).replace(/ at line \d+, column \d+:?$/, '');
-  if (error.code === 'DUPLICATE_KEY') {
-    const key = /^("[^"\n]*"|'[^'\n]*'|[^:,{}[\]\n]*)/.exec(text.slice(error.pos[0], error.pos[0] + 256))?.[1]?.trim() ?? '';
-    return `the key ${key ? `${quote(key)} ` : ''}appears twice in one mapping; each key may appear once`;
-  }
   if (error.code === 'TAB_AS_INDENT') return 'tabs are not allowed as indentation in YAML; indent with spaces';
   return first;
 }
@@ -141,7 +162,7 @@ export function parseSpecText(text: string, file: string): ParseResult {
   const documents: ParsedDocument[] = [];
   let docs: Document.Parsed[];
   try {
-    const parsed = YAML.parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true, logLevel: 'silent', version: '1.2' });
+    const parsed = YAML.parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false, strict: true, logLevel: 'silent', version: '1.2' });
     docs = Array.isArray(parsed) ? parsed : [parsed as unknown as Document.Parsed];
   } catch (error) {
     return { documents, problems: [fileProblem(file, `cannot parse YAML: ${firstLine((error as Error).message)}`)] };
@@ -152,7 +173,7 @@ export function parseSpecText(text: string, file: string): ParseResult {
   };
 
   docs.forEach((doc, index) => {
-    const syntax = doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((error) => ({ file, ...position(error.pos[0]), path: '', message: `YAML syntax: ${syntaxMessage(error, text)}` }));
+    const syntax = doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((error) => ({ file, ...position(error.pos[0]), path: '', message: `YAML syntax: ${syntaxMessage(error)}` }));
     if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== '1.2') {
       const directive = text.lastIndexOf('%YAML', doc.range[0]);
       syntax.push({ file, ...position(directive >= 0 ? directive : doc.range[0]), path: '', message: `YAML ${doc.directives.yaml.version} documents are not accepted (in YAML 1.1, "no" is false and 22:22 is a number); remove the %YAML directive` });
@@ -203,6 +224,14 @@ export function parseSpecText(text: string, file: string): ParseResult {
 
 function firstLine(message: string): string {
   return message.split('\n')[0]?.trim() ?? message;
+}
+
+/** The first `max` problems, and one that says how many more there are. */
+export function capProblems(problems: readonly SpecProblem[], max = MAX_PROBLEMS_PER_FILE): SpecProblem[] {
+  if (problems.length <= max) return [...problems];
+  const kept = problems.slice(0, max);
+  const next = problems[max] as SpecProblem;
+  return [...kept, { file: next.file, line: next.line, col: next.col, path: '', message: `more problems follow but are not shown (at most ${max} per file); fix these first` }];
 }
 
 /** `spec.containers.web.ports[1]` from path segments; odd keys are quoted (`env["a b"]`). */

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { SpecProblem } from '../errors.js';
 import { schemaPath } from '../paths.js';
-import { formatPath, type ParsedDocument, type PathSegment } from './parse.js';
+import { formatPath, MAX_PROBLEMS_PER_FILE, type ParsedDocument, type PathSegment } from './parse.js';
 import { quote } from './quote.js';
 import { suggestField } from './suggest.js';
 
@@ -145,6 +145,7 @@ export function validateDocument(doc: ParsedDocument): SpecProblem[] {
   const problems: SpecProblem[] = [];
   const seen = new Set<string>();
   for (const error of usefulErrors(validate.errors ?? [])) {
+    if (problems.length > MAX_PROBLEMS_PER_FILE) break; // the loader caps and counts; more is wasted work
     let segments = fixSegments(doc.value, pathOf(error.instancePath));
     let target: 'key' | 'value' = 'value';
     let message = messageFor(error);

@@ -3,8 +3,10 @@
  * deep nesting, foreign tags), and the encodings people's editors produce (BOM, CRLF, tabs). Each
  * must give a located, one-line problem, never an exception.
  */
+import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkBadSpec, head, inContainer, type BadSpec } from '../helpers/bad-specs.js';
+import { loadSpecFile } from '../../src/spec/load.js';
+import { checkBadSpec, contextFor, head, inContainer, type BadSpec } from '../helpers/bad-specs.js';
 
 const billionLaughs = [
   'a: &a [x, x, x, x, x, x, x, x, x, x]',
@@ -49,4 +51,24 @@ const cases: BadSpec[] = [
 
 describe('bad spec files: bytes and YAML', () => {
   for (const spec of cases) test(`${spec.name} is refused with a located message`, () => void checkBadSpec(spec));
+});
+
+describe('hostile sizes stay cheap and short', () => {
+  const head = 'apiVersion: amahi.org/v1\nkind: App\nmetadata: {name: a}\nspec:\n  containers:\n    w:\n      image: x\n';
+  const files: [string, string, RegExp][] = [
+    ['60 000 unknown keys', Array.from({ length: 60_000 }, (_, i) => `k${i}: 1`).join('\n'), /missing required field "apiVersion"|unknown field "k\d+"/],
+    ['60 000 copies of one key', Array.from({ length: 60_000 }, () => 'k: 1').join('\n'), /the key "k" appears twice in one mapping/],
+    ['40 000 unknown fields in a container', head + Array.from({ length: 40_000 }, (_, i) => `      k${i}: 1`).join('\n'), /unknown field "k0"/],
+    ['20 000 bad documents', Array.from({ length: 20_000 }, (_, i) => `bogus${i}: 1\n`).join('---\n'), /missing required field "apiVersion"/],
+    ['1 024 bad env values', `${head}      env:\n${Array.from({ length: 1024 }, (_, i) => `        K${i}: "\${X}"`).join('\n')}`, /unknown variable "\$\{X\}"/],
+  ];
+  for (const [name, text, message] of files) {
+    // Quadratic work in any step turns these into minutes; the timeout catches it.
+    test(`${name}: at most 50 problems and a note that more follow`, { timeout: 30_000 }, () => {
+      const result = loadSpecFile({ file: '/specs/big.yaml', bytes: Buffer.from(text) }, contextFor());
+      assert.equal(result.problems.length, 51);
+      assert.match(result.problems[0]?.message ?? '', message);
+      assert.match(result.problems[50]?.message ?? '', /more problems follow but are not shown \(at most 50 per file\); fix these first/);
+    });
+  }
 });
