@@ -6,6 +6,7 @@ import { canonicalJson } from '../core/hash.js';
 import { desiredState, type DesiredState } from '../core/desired.js';
 import { MAX_APP_ID, type SpecContext } from '../spec/normalize.js';
 import { loadSpecFiles } from '../spec/load.js';
+import { SpecFileCache } from '../spec/cache.js';
 import type { AppSpec } from '../model/spec.js';
 import type { ControllerConfig } from '../config.js';
 import type { Logger } from '../log.js';
@@ -41,6 +42,8 @@ export class DesiredSpecs {
   resolvedDir: string | undefined;
   lastReadAt: number | undefined;
   private loaded = false;
+  /** Unchanged files are not parsed again on every re-list. */
+  private readonly fileCache = new SpecFileCache();
 
   constructor(
     private readonly config: ControllerConfig,
@@ -71,7 +74,8 @@ export class DesiredSpecs {
       this.logger.error({ err: error }, 'cannot read the specs directory; keeping the current desired state');
       return { changed: new Set(), revisionChanged: false };
     }
-    const results = loadSpecFiles(snapshot.files, specContext(this.config));
+    const results = loadSpecFiles(snapshot.files, specContext(this.config), this.fileCache);
+    this.fileCache.retain(new Set(snapshot.files.map((f) => f.file)));
     const next = desiredState(results, this.state.lastGood);
     const changed = diffApps(this.state, next);
     const revisionChanged = snapshot.revision !== this.revision;

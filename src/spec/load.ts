@@ -67,11 +67,14 @@ export function loadSpecFile(input: SpecFileInput, ctx: SpecContext): FileResult
  * Loads a set of files and applies the cross-file rule the controller enforces: one app name in two
  * files is an error for both (never a silent pick). Results are sorted by file name.
  */
-export function loadSpecFiles(inputs: readonly SpecFileInput[], ctx: SpecContext): FileResult[] {
-  const results = [...inputs].sort((a, b) => a.file.localeCompare(b.file)).map((input) => loadSpecFile(input, ctx));
+export function loadSpecFiles(inputs: readonly SpecFileInput[], ctx: SpecContext, cache?: { load(input: SpecFileInput, ctx: SpecContext): FileResult }): FileResult[] {
+  const load = cache ? (input: SpecFileInput) => cache.load(input, ctx) : (input: SpecFileInput) => loadSpecFile(input, ctx);
+  const results = [...inputs].sort((a, b) => a.file.localeCompare(b.file)).map(load);
   const definers = new Map<string, Claim[]>();
   for (const claim of results.flatMap((result) => result.claims).filter((c) => c.kind === 'appName')) {
-    definers.set(claim.value, [...(definers.get(claim.value) ?? []), claim]);
+    const list = definers.get(claim.value) ?? [];
+    list.push(claim);
+    definers.set(claim.value, list);
   }
   return results.map((result) => {
     const duplicates: SpecProblem[] = [];
