@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { ConfigInvalidError } from './errors.js';
 import { parseDurationMs } from './core/units.js';
 import { schemaPath } from './paths.js';
+import { isSafeVhostValue } from './core/vhost.js';
 
 export type ProxyKind = 'apache' | 'nginx' | 'none';
 export type ProxyPreset = 'debian' | 'fedora' | 'private';
@@ -126,27 +127,31 @@ export function parseFlagValue(type: (typeof CONFIG_FLAGS)[number]['type'], text
   }
 }
 
-function presetCommands(kind: ProxyKind, preset: ProxyPreset, configFile: string | undefined) {
-  if (kind === 'nginx') {
-    const withConf = preset === 'private' && configFile ? ['-c', configFile] : [];
-    return {
-      vhostDir: preset === 'fedora' ? '/etc/nginx/conf.d' : '/etc/nginx/sites-enabled',
-      testCommand: ['nginx', ...withConf, '-t', '-q'],
-      reloadCommand: ['nginx', ...withConf, '-s', 'reload'],
-    };
-  }
+export interface ProxyPresetValues {
+  readonly vhostDir: string;
+  readonly testCommand: readonly string[];
+  readonly reloadCommand: readonly string[];
+}
+
+/**
+ * Where each distribution keeps vhosts and how it tests and gracefully reloads its proxy; a private
+ * instance is driven through its own main config file (-f for Apache, -c for nginx). Every value can
+ * be overridden in the config.
+ */
+export function proxyPreset(kind: Exclude<ProxyKind, 'none'>, preset: ProxyPreset, configFile: string | undefined): ProxyPresetValues {
   if (preset === 'private') {
-    const withConf = configFile ? ['-f', configFile] : [];
-    return {
-      vhostDir: configFile ? path.join(path.dirname(configFile), 'sites') : '/etc/apache2/sites-enabled',
-      testCommand: ['apache2', ...withConf, '-t'],
-      reloadCommand: ['apache2', ...withConf, '-k', 'graceful'],
-    };
+    if (!configFile) throw new ConfigInvalidError('proxy.configFile is required with proxy.preset private (the main config of the private instance)');
+    const vhostDir = path.join(path.dirname(configFile), 'sites');
+    return kind === 'apache'
+      ? { vhostDir, testCommand: ['apache2', '-f', configFile, '-t'], reloadCommand: ['apache2', '-f', configFile, '-k', 'graceful'] }
+      : { vhostDir, testCommand: ['nginx', '-c', configFile, '-t', '-q'], reloadCommand: ['nginx', '-c', configFile, '-s', 'reload'] };
   }
-  if (preset === 'fedora') {
-    return { vhostDir: '/etc/httpd/conf.d', testCommand: ['apachectl', '-t'], reloadCommand: ['apachectl', 'graceful'] };
+  if (kind === 'nginx') {
+    return { vhostDir: preset === 'fedora' ? '/etc/nginx/conf.d' : '/etc/nginx/sites-enabled', testCommand: ['nginx', '-t', '-q'], reloadCommand: ['nginx', '-s', 'reload'] };
   }
-  return { vhostDir: '/etc/apache2/sites-enabled', testCommand: ['apache2ctl', '-t'], reloadCommand: ['apache2ctl', 'graceful'] };
+  return preset === 'fedora'
+    ? { vhostDir: '/etc/httpd/conf.d', testCommand: ['apachectl', '-t'], reloadCommand: ['apachectl', 'graceful'] }
+    : { vhostDir: '/etc/apache2/sites-enabled', testCommand: ['apache2ctl', '-t'], reloadCommand: ['apache2ctl', 'graceful'] };
 }
 
 function durationOf(raw: unknown, fallback: string, key: string): number {
@@ -170,12 +175,18 @@ export function resolveConfig(raw: RawConfig, baseDir: string = process.cwd()): 
   const kind = (proxyRaw['kind'] as ProxyKind | undefined) ?? 'apache';
   const preset = (proxyRaw['preset'] as ProxyPreset | undefined) ?? 'debian';
   const configFile = typeof proxyRaw['configFile'] === 'string' ? abs(proxyRaw['configFile'], '') : undefined;
-  const presetValues = presetCommands(kind, preset, configFile);
+  // With kind none nothing is rendered or run; the Debian Apache values only fill the fields.
+  const presetValues = proxyPreset(kind === 'none' ? 'apache' : kind, kind === 'none' ? 'debian' : preset, configFile);
+  const dataRoot = abs(raw['dataRoot'], '/var/hda/apps');
+  if (kind !== 'none' && !isSafeVhostValue(dataRoot, 'path')) {
+    // Log paths under dataRoot are written into every vhost; refuse here rather than on every app.
+    throw new ConfigInvalidError(`dataRoot: "${dataRoot}" cannot be written into a proxy config; use letters, digits and . _ - / only`);
+  }
 
   return {
     specsDir: abs(raw['specsDir'], '/etc/amahi/apps'),
     stateDir: abs(raw['stateDir'], '/var/lib/amahi-controller'),
-    dataRoot: abs(raw['dataRoot'], '/var/hda/apps'),
+    dataRoot,
     domain: (raw['domain'] as string | undefined) ?? 'localhost',
     basePort: (raw['basePort'] as number | undefined) ?? 35000,
     publishAddress: (raw['publishAddress'] as string | undefined) ?? '127.0.0.1',

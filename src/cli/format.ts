@@ -15,6 +15,8 @@ function change(operation: Operation): Change {
     case 'StopContainer':
     case 'RecreateContainer':
       return '~';
+    case 'WriteVhost':
+      return operation.cause === 'vhost missing' ? '+' : '~';
     default:
       return '+';
   }
@@ -38,6 +40,21 @@ function summary(operation: Operation): string {
   }
 }
 
+/** The attributes worth reading before a container is (re)created, one `name: value` per line. */
+function details(operation: Operation): [string, string][] {
+  if (operation.kind === 'BuildImage') return [['context', `${operation.context} (${operation.dockerfile})`]];
+  if (operation.kind !== 'CreateContainer' && operation.kind !== 'RecreateContainer') return [];
+  const blueprint = operation.blueprint;
+  const rows: [string, string][] = [];
+  if (blueprint.command) rows.push(['command', JSON.stringify(blueprint.command)]);
+  const ports = blueprint.ports.map((p) => `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort}->${p.containerPort}/${p.protocol}`);
+  if (ports.length > 0) rows.push(['ports', ports.join(', ')]);
+  const mounts = blueprint.mounts.map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`);
+  if (mounts.length > 0) rows.push(['mounts', mounts.join(', ')]);
+  if (blueprint.env.length > 0) rows.push(['env', blueprint.env.map((e) => e.slice(0, e.indexOf('='))).join(', ')]);
+  return rows;
+}
+
 export function formatPlans(plans: ReadonlyMap<string, Plan | StatusError>): string {
   const lines: string[] = [];
   const totals = { '+': 0, '~': 0, '-': 0 };
@@ -54,6 +71,7 @@ export function formatPlans(plans: ReadonlyMap<string, Plan | StatusError>): str
       const symbol = change(operation);
       totals[symbol] += 1;
       lines.push(`  ${symbol} ${summary(operation)}`);
+      for (const [name, value] of details(operation)) lines.push(`      ${`${name}:`.padEnd(9)}${value}`);
       lines.push(`      because: ${operation.cause}`);
     }
     for (const waiting of plan.waiting) lines.push(`  … ${waiting.container}: ${waiting.reason}`);
@@ -67,7 +85,7 @@ export function conditionOf(status: AppStatus, type: string) {
   return status.conditions.find((c) => c.type === type);
 }
 
-function age(since: string | undefined, now: number): string {
+export function age(since: string | undefined, now: number): string {
   if (!since) return '-';
   const seconds = Math.max(0, Math.round((now - Date.parse(since)) / 1000));
   if (seconds < 120) return `${seconds}s`;

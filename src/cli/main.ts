@@ -8,8 +8,11 @@ import { Command, Option } from 'commander';
 import { CONFIG_FLAGS, DEFAULT_CONFIG_FILE } from '../config.js';
 import { AmahiError } from '../errors.js';
 import type { GlobalOptions } from './context.js';
-import { applyCommand, getCommand, planCommand, runCommand } from './commands.js';
+import { applyCommand, describeCommand, getCommand, planCommand, runCommand } from './commands.js';
+import { logsCommand, type LogsOptions } from './logs.js';
 import { validateCommand } from './validate.js';
+import { importCommand, type ImportCommandOptions } from './import.js';
+import { purgeCommand } from './purge.js';
 import { proxyInitCommand, type ProxyInitOptions } from './proxy-init.js';
 
 const program = new Command();
@@ -61,11 +64,52 @@ program
   });
 
 program
+  .command('import <file>')
+  .description('convert a docker-compose file or an Amahi install script into an app spec; the report goes to stderr')
+  .option('-o, --output <file|dir|json>', 'write the spec to a file, or to <dir>/<app>.yaml; json: spec and report as JSON on stdout (default: the spec on stdout)')
+  .option('--name <name>', 'app name (default: from the file)')
+  .option('--env-file <file>', 'variables for ${VAR} interpolation (repeatable; default: .env next to the file)', (value: string, list: string[] = []) => [...list, value])
+  .option('--id <id>', 'pin the app id (the web host port is basePort + id)')
+  .option('--web-container <key>', 'the container that serves HTTP')
+  .option('--web-port <port>', 'the container port that serves HTTP')
+  .option('--force', 'replace an existing output file')
+  .action(async (file: string, options: ImportCommandOptions) => {
+    process.exitCode = await importCommand(globals(), file, options);
+  });
+
+program
+  .command('purge <app>')
+  .description("delete the kept data of an uninstalled app: <dataRoot>/<app>/ and its named volumes")
+  .option('--yes', 'do not ask for confirmation')
+  .action(async (app: string, options: { yes?: boolean }) => {
+    process.exitCode = await purgeCommand(globals(), app, options);
+  });
+
+program
   .command('get [app]')
   .description('status of every app (or one)')
   .addOption(outputOption())
   .action(async (app: string | undefined, options: { output: string }) => {
     process.exitCode = await getCommand(globals(), app, options);
+  });
+
+program
+  .command('describe <app>')
+  .description('one app in detail: conditions, containers, the pending plan, recent events')
+  .addOption(outputOption())
+  .action(async (app: string, options: { output: string }) => {
+    process.exitCode = await describeCommand(globals(), app, options);
+  });
+
+program
+  .command('logs <app> [container]')
+  .description('logs of an app\'s containers (all of them, prefixed, unless one is named)')
+  .option('-f, --follow', 'keep streaming new lines')
+  .option('--since <when>', 'only lines newer than a duration (10m) or a timestamp (RFC 3339)')
+  .option('--tail <lines>', 'only the last N lines (or "all")')
+  .option('-t, --timestamps', 'prefix each line with its timestamp')
+  .action(async (app: string, container: string | undefined, options: LogsOptions) => {
+    process.exitCode = await logsCommand(globals(), app, container, options);
   });
 
 program

@@ -44,7 +44,7 @@ export async function executePlan(plan: Plan, deps: ExecutorDeps, log: Logger): 
 async function executeOne(operation: Operation, deps: ExecutorDeps): Promise<void> {
   switch (operation.kind) {
     case 'EnsureDataDir':
-      return ensureDataDir(operation.path, operation.subdirs);
+      return ensureDataDir(operation.path, operation.subdirs, operation.owners);
     case 'WriteVhost':
       return deps.proxy?.write(operation.file, operation.content);
     case 'RemoveVhost':

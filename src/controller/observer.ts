@@ -6,7 +6,21 @@
  */
 import type { ObservedApp, ObservedContainer, ObservedImage, ObservedNetwork, ObservedVolume } from '../model/observed.js';
 import type { Proxy } from '../proxy/proxy.js';
-import type { Runtime } from '../runtime/types.js';
+import type { Runtime, RuntimeEvent } from '../runtime/types.js';
+
+/** Re-lists of one app while the engine's list still shows a container an event said had stopped. */
+const STALE_RETRIES = 20;
+const STALE_RETRY_MS = 100;
+
+/**
+ * Whether a list shows a container as the engine saw it before it stopped. The engine announces
+ * `die` before its list shows the container exited (it cleans up the network first), so a list made
+ * right after the event can still say "running". Events of one container arrive in order, so a
+ * container whose latest event was a stop (die, oom, stop) and no start yet cannot be running now.
+ */
+export function listedBeforeStop(container: ObservedContainer, stoppedSinceLastStart: boolean): boolean {
+  return stoppedSinceLastStart && (container.state === 'running' || container.state === 'created');
+}
 
 export class Observer {
   private containers: readonly ObservedContainer[] = [];
@@ -18,12 +32,26 @@ export class Observer {
   private sequence = 0;
   /** App -> sequence number of its latest invalidation. */
   private readonly dirty = new Map<string, number>();
+  /** Container id -> when an engine event said it stopped (die, oom, stop) with no start since. */
+  private readonly stopped = new Map<string, number>();
   private refreshAllInFlight: Promise<void> | undefined;
 
   constructor(private readonly runtime: Runtime, private readonly proxy: Proxy | undefined) {}
 
   invalidate(app: string): void {
     this.dirty.set(app, ++this.sequence);
+  }
+
+  /** An engine event about one of the app's containers: its cache is stale from now on. */
+  noteEvent(event: RuntimeEvent): void {
+    if (['die', 'oom', 'stop'].includes(event.action) && event.containerId) {
+      // Entries of containers that were removed before any list saw them must not pile up.
+      for (const [id, at] of this.stopped) if (at < Date.now() - 60_000) this.stopped.delete(id);
+      this.stopped.set(event.containerId, Date.now());
+    } else if (event.action === 'start' || event.action === 'destroy') {
+      this.stopped.delete(event.containerId);
+    }
+    this.invalidate(event.app);
   }
 
   invalidateAll(): void {
@@ -72,11 +100,21 @@ export class Observer {
 
   private async refreshApp(app: string): Promise<void> {
     const startedAt = this.sequence;
-    const observation = await this.runtime.observe(app);
+    let observation = await this.runtime.observe(app);
+    for (let retry = 0; retry < STALE_RETRIES && this.staleFor(observation.containers); retry += 1) {
+      await new Promise((resolve) => setTimeout(resolve, STALE_RETRY_MS));
+      observation = await this.runtime.observe(app);
+    }
+    // The list agrees with the events now (or never will: the next event or resync corrects it).
+    for (const container of observation.containers) this.stopped.delete(container.id);
     this.containers = [...this.containers.filter((c) => c.app !== app), ...observation.containers];
     this.networks = [...this.networks.filter((n) => n.app !== app), ...observation.networks];
     this.volumes = [...this.volumes.filter((v) => v.app !== app), ...observation.volumes];
     if ((this.dirty.get(app) ?? 0) <= startedAt) this.dirty.delete(app);
+  }
+
+  private staleFor(containers: readonly ObservedContainer[]): boolean {
+    return containers.some((c) => listedBeforeStop(c, this.stopped.has(c.id)));
   }
 
   /** The app's part of the world, re-listed first if anything invalidated it. */
@@ -96,6 +134,16 @@ export class Observer {
       vhost,
       imagesByRef: this.imagesByRef,
     };
+  }
+
+  /**
+   * Restart counts of the app's crashed containers: one inspect each, and only for containers the
+   * list shows restarting, or exited with an error. A pass over healthy apps inspects nothing.
+   */
+  async restartCounts(observed: ObservedApp): Promise<ReadonlyMap<string, number>> {
+    const crashed = observed.containers.filter((c) => c.state === 'restarting' || ((c.state === 'exited' || c.state === 'dead') && c.exitCode !== 0));
+    if (crashed.length === 0 || !this.runtime.restartCounts) return new Map();
+    return this.runtime.restartCounts(crashed.map((c) => c.id));
   }
 
   /** Apps that own a managed vhost but may have no container (a crash between steps). */

@@ -18,6 +18,8 @@ export interface AllocationInput {
   /** Apps that have containers now: they hold what they use. */
   readonly installed: ReadonlySet<string>;
   readonly maxAppId: number;
+  /** Ids not to hand out to an app that has none yet: their web port is held by another process. */
+  readonly unavailableIds?: ReadonlySet<number>;
 }
 
 export interface AllocationResult {
@@ -66,7 +68,7 @@ export function allocateIds(input: AllocationInput): AllocationResult {
     if (ids.has(spec.name)) continue;
     const taken = used();
     let next = 1;
-    while (next <= input.maxAppId && (taken.has(next) || requested.has(next))) next += 1;
+    while (next <= input.maxAppId && (taken.has(next) || requested.has(next) || input.unavailableIds?.has(next))) next += 1;
     if (next > input.maxAppId) conflicts.set(spec.name, `no free app id left (all ${input.maxAppId} are allocated)`);
     else ids.set(spec.name, next);
   }

@@ -5,6 +5,7 @@
  */
 import type { ContainerBlueprint, MountBlueprint, PublishedPort } from '../model/plan.js';
 import type { AppSpec, ContainerSpec } from '../model/spec.js';
+import { AmahiError } from '../errors.js';
 import { canonicalHash } from './hash.js';
 import { appDataDir, containerName, LABELS, networkName, ownerLabels, volumeName } from './names.js';
 import { substituteVariables, type VariableValues } from './variables.js';
@@ -17,6 +18,9 @@ export interface HostContext {
   readonly publishAddress: string;
 }
 
+/** A spec-hash function: the resolved blueprint (labels excluded) -> hex digest. */
+export type Hasher = (blueprint: ContainerBlueprint) => string;
+
 /**
  * Version of the hashing scheme. A container whose label names an older version is compared with that
  * version's hash function, so that changing the scheme never recreates containers by itself.
@@ -24,9 +28,18 @@ export interface HostContext {
 export const HASH_VERSION = '1';
 
 /** Hash functions by scheme version; keep old ones when adding a new version. */
-export const HASHERS: Readonly<Record<string, (blueprint: ContainerBlueprint) => string>> = {
+export const HASHERS: Readonly<Record<string, Hasher>> = {
+  // canonicalJson drops undefined fields: a new optional blueprint field, while unset, changes no hash.
   '1': (blueprint) => canonicalHash({ ...blueprint, labels: undefined }),
 };
+
+/** The scheme new containers are labelled with, and the hashers of every version still understood. */
+export interface HashScheme {
+  readonly current: string;
+  readonly hashers: Readonly<Record<string, Hasher>>;
+}
+
+export const DEFAULT_HASH_SCHEME: HashScheme = { current: HASH_VERSION, hashers: HASHERS };
 
 export const webHostPort = (host: HostContext, appId: number): number => host.basePort + appId;
 
@@ -73,8 +86,17 @@ export interface ContainerPlanInput {
   readonly specHash: string;
 }
 
+export interface BlueprintOptions {
+  /** Image to run per container key instead of the spec's (the tag of a local build). */
+  readonly images?: ReadonlyMap<string, string> | undefined;
+  readonly scheme?: HashScheme | undefined;
+}
+
 /** Blueprints of every container of the app, with the spec-hash labels set. */
-export function blueprintsFor(spec: AppSpec, appId: number, host: HostContext, imageOverrides?: ReadonlyMap<string, string>): ContainerPlanInput[] {
+export function blueprintsFor(spec: AppSpec, appId: number, host: HostContext, options: BlueprintOptions = {}): ContainerPlanInput[] {
+  const scheme = options.scheme ?? DEFAULT_HASH_SCHEME;
+  const hasher = scheme.hashers[scheme.current];
+  if (!hasher) throw new AmahiError('E_INTERNAL', `hash scheme ${scheme.current} has no hash function`);
   const values = variablesFor(spec, appId, host);
   const sub = (text: string): string => substituteVariables(text, values);
   return spec.containers.map((container) => {
@@ -91,7 +113,7 @@ export function blueprintsFor(spec: AppSpec, appId: number, host: HostContext, i
       name: containerName(host.instance, spec.name, container.key),
       app: spec.name,
       key: container.key,
-      image: imageOverrides?.get(container.key) ?? container.image,
+      image: options.images?.get(container.key) ?? container.image,
       labels: {},
       command: container.command?.map(sub),
       entrypoint: container.entrypoint?.map(sub),
@@ -113,13 +135,16 @@ export function blueprintsFor(spec: AppSpec, appId: number, host: HostContext, i
       hostPID: container.hostPID,
       hostIPC: container.hostIPC,
     };
-    const specHash = (HASHERS[HASH_VERSION] as (b: ContainerBlueprint) => string)(unlabelled);
+    const specHash = hasher(unlabelled);
+    const dependsOn = Object.keys(container.dependsOn).sort().join(',');
+    // Labels are outside the hash: adding one (as depends-on was) recreates nothing.
     const labels = {
       ...ownerLabels(host.instance, spec.name),
       [LABELS.container]: container.key,
       [LABELS.appId]: String(appId),
       [LABELS.specHash]: specHash,
-      [LABELS.hashVersion]: HASH_VERSION,
+      [LABELS.hashVersion]: scheme.current,
+      ...(dependsOn ? { [LABELS.dependsOn]: dependsOn } : {}),
     };
     return { key: container.key, blueprint: { ...unlabelled, labels }, specHash };
   });

@@ -14,3 +14,11 @@ export function imageTag(ref: string): string | undefined {
   const colon = lastSegment.indexOf(':');
   return colon < 0 ? 'latest' : lastSegment.slice(colon + 1);
 }
+
+/** The repository part of a reference (without tag or digest): `127.0.0.1:5000/app:1` -> `127.0.0.1:5000/app`. */
+export function imageRepository(ref: string): string {
+  const withoutDigest = ref.split('@')[0] ?? ref;
+  const slash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.indexOf(':', slash + 1);
+  return colon < 0 ? withoutDigest : withoutDigest.slice(0, colon);
+}

@@ -17,6 +17,8 @@ export const LABELS = {
   imageId: 'org.amahi.image-id',
   volume: 'org.amahi.volume',
   buildContext: 'org.amahi.build-context-hash',
+  /** Container keys this container depends on (comma-separated): the stop order on uninstall. */
+  dependsOn: 'org.amahi.depends-on',
 } as const;
 
 const prefix = (instance: string): string => (instance === 'default' ? '' : `${instance}.`);
@@ -24,6 +26,13 @@ const prefix = (instance: string): string => (instance === 'default' ? '' : `${i
 export const containerName = (instance: string, app: string, key: string): string => `${prefix(instance)}${app}_${key}`;
 export const networkName = (instance: string, app: string): string => `amahi_${prefix(instance)}${app}`;
 export const volumeName = (instance: string, app: string, volume: string): string => `amahi_${prefix(instance)}${app}_${volume}`;
+/**
+ * Tag of a locally built image: the repository of the spec's image, tagged by a hash of the build
+ * context (computed outside core/), so that a changed context is a new tag and the planner only
+ * compares tags. Non-default instances prefix the tag, as they prefix names.
+ */
+export const buildImageTag = (instance: string, repository: string, contextHash: string): string =>
+  `${repository}:${prefix(instance)}ctx-${contextHash.replace(/^sha256:/, '').slice(0, 12)}`;
 export const vhostFileName = (app: string): string => `amahi-app-${app}.conf`;
 
 /** Labels every owned object carries, so that a list filtered by them finds exactly what we own. */

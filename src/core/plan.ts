@@ -1,74 +1,63 @@
 /**
  * The planner: desired app + observed app -> Plan. Pure and deterministic; every decision of the
- * controller about what to change is made here (DESIGN.md §2, §4).
+ * controller about what to change is made here (DESIGN.md §2, §4). Container decisions live in
+ * plan-containers.ts; this file adds the app-wide resources around them, in this order:
+ * data dir, images, network, volumes, then stops, removals, creates/recreates/starts, an unused
+ * network, and the vhost.
  */
-import type { ObservedApp, ObservedContainer } from '../model/observed.js';
-import type { Operation, Plan, WaitingContainer } from '../model/plan.js';
-import type { AppSpec, ContainerSpec } from '../model/spec.js';
-import { startOrder } from '../spec/dependencies.js';
-import { blueprintsFor, HASH_VERSION, HASHERS, type ContainerPlanInput, type HostContext } from './blueprint.js';
-import { appDataDir, networkName, ownerLabels, LABELS, volumeName } from './names.js';
-import { renderVhost, parseVhostMarker, type ProxyBackend } from './vhost.js';
+import type { ObservedApp } from '../model/observed.js';
+import type { DirectoryOwner, Operation, Plan } from '../model/plan.js';
+import type { AppSpec } from '../model/spec.js';
+import { blueprintsFor, DEFAULT_HASH_SCHEME, type HashScheme, type HostContext } from './blueprint.js';
+import { appDataDir, LABELS, networkName, ownerLabels, volumeName } from './names.js';
+import { dependencyOrder, planContainers } from './plan-containers.js';
+import { planVhost, planVhostRemoval, type ProxyPlanContext } from './vhost-plan.js';
+
+export { hashMatches } from './plan-containers.js';
 
 export interface PlanContext {
   readonly host: HostContext;
-  readonly proxy: { readonly backend: ProxyBackend | 'none'; readonly vhostDir: string; readonly listenPort: number; readonly listenAddress?: string | undefined };
+  readonly proxy: ProxyPlanContext;
+  /** The spec-hash scheme; default: the current one of blueprint.ts (tests pass others). */
+  readonly hashScheme?: HashScheme | undefined;
+}
+
+/** A local build of one container's image, as found by the observation step outside core/. */
+export interface LocalBuild {
+  /** The tag the build goes by: changes exactly when the context does (names.ts buildImageTag). */
+  readonly tag: string;
+  readonly contextHash: string;
 }
 
 export interface DesiredApp {
   readonly spec: AppSpec;
   readonly appId: number;
-  /** Image to run per container key when it is not the spec's image (a locally built tag). */
-  readonly imageOverrides?: ReadonlyMap<string, string>;
+  /** By container key, for containers with `build`. */
+  readonly builds?: ReadonlyMap<string, LocalBuild> | undefined;
 }
 
-const short = (hash: string | undefined): string => (hash ? hash.replace(/^sha256:/, '').slice(0, 12) : 'none');
-
-/** Whether an observed container matches the desired hash, under the hash scheme it was made with. */
-export function hashMatches(observed: ObservedContainer, desired: ContainerPlanInput): boolean {
-  const version = observed.hashVersion ?? HASH_VERSION;
-  if (version === HASH_VERSION) return observed.specHash === desired.specHash;
-  const hasher = HASHERS[version];
-  return hasher !== undefined && observed.specHash === hasher(desired.blueprint);
-}
-
-/** Chooses the observed container to keep for a key (others are duplicates left by a crash). */
-function pickContainer(candidates: readonly ObservedContainer[], desired: ContainerPlanInput): ObservedContainer | undefined {
-  const score = (c: ObservedContainer): number => (hashMatches(c, desired) ? 2 : 0) + (c.state === 'running' ? 1 : 0);
-  return [...candidates].sort((a, b) => score(b) - score(a) || b.createdAt - a.createdAt || a.id.localeCompare(b.id))[0];
-}
-
-function dependencyWait(container: ContainerSpec, byKey: ReadonlyMap<string, ObservedContainer | undefined>, fresh: ReadonlySet<string>): string | undefined {
-  for (const [dependency, condition] of Object.entries(container.dependsOn)) {
-    const observed = byKey.get(dependency);
-    if (condition === 'started') {
-      if (!fresh.has(dependency) && observed?.state !== 'running' && observed?.state !== 'exited') return `waiting for ${dependency} to start`;
-    } else if (condition === 'healthy') {
-      if (fresh.has(dependency) || observed?.health !== 'healthy') return `waiting for ${dependency} to be healthy`;
-    } else if (fresh.has(dependency) || observed?.state !== 'exited' || observed.exitCode !== 0) {
-      return `waiting for ${dependency} to complete successfully`;
-    }
-  }
-  return undefined;
-}
-
-/** Whether a stopped container should be started again, by its restart policy (as the engine would). */
-function shouldRun(container: ContainerSpec, observed: ObservedContainer): boolean {
-  if (observed.state === 'created') return true;
-  if (observed.state !== 'exited' && observed.state !== 'dead') return false;
-  if (container.restart === 'no') return false;
-  if (container.restart === 'on-failure') return observed.exitCode !== 0;
-  return true;
-}
-
+/**
+ * Uninstall: stop every running container in reverse dependency order (from the depends-on labels
+ * they were created with), then remove them all, then the network and the vhost. Data directory
+ * and named volumes are kept (DESIGN.md §2).
+ */
 function planUninstall(app: string, observed: ObservedApp, ctx: PlanContext): Operation[] {
   const cause = 'spec removed';
+  const dependsOn = new Map<string, string[]>();
+  for (const container of observed.containers) {
+    dependsOn.set(container.key, (container.labels[LABELS.dependsOn] ?? '').split(',').filter(Boolean));
+  }
+  const rank = new Map(dependencyOrder(dependsOn).reverse().map((key, index) => [key, index]));
+  const containers = [...observed.containers].sort((a, b) => (rank.get(a.key) ?? 0) - (rank.get(b.key) ?? 0) || a.name.localeCompare(b.name));
   const operations: Operation[] = [];
-  for (const container of [...observed.containers].sort((a, b) => a.name.localeCompare(b.name))) {
-    operations.push({ kind: 'RemoveContainer', app, cause, container: container.key, containerId: container.id, name: container.name, timeoutSeconds: 10 });
+  for (const container of containers.filter((c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused')) {
+    operations.push({ kind: 'StopContainer', app, cause, container: container.key, containerId: container.id, name: container.name, timeoutSeconds: undefined });
+  }
+  for (const container of containers) {
+    operations.push({ kind: 'RemoveContainer', app, cause, container: container.key, containerId: container.id, name: container.name, timeoutSeconds: undefined });
   }
   for (const network of observed.networks) operations.push({ kind: 'RemoveNetwork', app, cause, networkId: network.id, network: network.name });
-  if (observed.vhost?.managed && ctx.proxy.backend !== 'none') operations.push({ kind: 'RemoveVhost', app, cause, file: observed.vhost.file });
+  operations.push(...planVhostRemoval(app, observed, ctx.proxy, cause));
   return operations;
 }
 
@@ -76,86 +65,22 @@ function planUninstall(app: string, observed: ObservedApp, ctx: PlanContext): Op
 export function planApp(app: string, desired: DesiredApp | undefined, observed: ObservedApp, ctx: PlanContext): Plan {
   if (!desired) return { app, operations: planUninstall(app, observed, ctx), waiting: [] };
   const { spec, appId } = desired;
-  const inputs = blueprintsFor(spec, appId, ctx.host, desired.imageOverrides);
-  const inputByKey = new Map(inputs.map((input) => [input.key, input]));
-  const containerOps: Operation[] = [];
-  const waiting: WaitingContainer[] = [];
-  const removals: Operation[] = [];
-  const kept = new Map<string, ObservedContainer | undefined>();
-  /** Containers (re)created in this plan: not yet healthy or completed, whatever was observed. */
-  const fresh = new Set<string>();
-
-  for (const [key, input] of inputByKey) {
-    const candidates = observed.containers.filter((c) => c.key === key);
-    const keep = pickContainer(candidates, input);
-    kept.set(key, keep);
-    for (const duplicate of candidates.filter((c) => c !== keep)) {
-      removals.push({ kind: 'RemoveContainer', app, cause: 'duplicate container for one key', container: key, containerId: duplicate.id, name: duplicate.name, timeoutSeconds: 10 });
-    }
-  }
-
-  const specByKey = new Map(spec.containers.map((c) => [c.key, c]));
-  const imagesNeeded = new Set<string>();
-  for (const key of startOrder(spec.containers)) {
-    const input = inputByKey.get(key) as ContainerPlanInput;
-    const container = specByKey.get(key) as ContainerSpec;
-    const current = kept.get(key);
-    const imageId = observed.imagesByRef.get(input.blueprint.image)?.id;
-    const needImage = (): void => {
-      if (!imageId) imagesNeeded.add(input.blueprint.image);
-    };
-    const wait = dependencyWait(container, kept, fresh);
-
-    if (!current) {
-      needImage();
-      if (wait) {
-        waiting.push({ container: key, reason: wait });
-        continue;
-      }
-      containerOps.push({ kind: 'CreateContainer', app, cause: 'container missing', container: key, blueprint: input.blueprint });
-      containerOps.push({ kind: 'StartContainer', app, cause: 'container created', container: key, name: input.blueprint.name });
-      fresh.add(key);
-      continue;
-    }
-    let recreateCause: string | undefined;
-    if (!hashMatches(current, input)) {
-      recreateCause = current.hashVersion && !HASHERS[current.hashVersion]
-        ? `hash scheme ${current.hashVersion} is unknown`
-        : `spec changed (hash ${short(current.specHash)} -> ${short(input.specHash)})`;
-    } else if (imageId && current.imageId && current.imageId !== imageId) {
-      recreateCause = `image changed (${short(current.imageId)} -> ${short(imageId)})`;
-    }
-    if (recreateCause) {
-      needImage();
-      if (wait) {
-        waiting.push({ container: key, reason: `${recreateCause}; ${wait}` });
-        continue;
-      }
-      containerOps.push({
-        kind: 'RecreateContainer', app, cause: recreateCause, container: key, oldContainerId: current.id,
-        timeoutSeconds: container.stopGracePeriodSeconds, blueprint: input.blueprint,
-      });
-      fresh.add(key);
-    } else if (shouldRun(container, current)) {
-      if (wait) {
-        waiting.push({ container: key, reason: wait });
-        continue;
-      }
-      const cause = current.state === 'created' ? 'container created but not started' : `container ${current.state}${current.exitCode === undefined ? '' : ` (exit code ${current.exitCode})`}`;
-      containerOps.push({ kind: 'StartContainer', app, cause, container: key, name: current.name });
-    }
-  }
-
-  for (const orphan of observed.containers.filter((c) => !inputByKey.has(c.key))) {
-    removals.push({ kind: 'RemoveContainer', app, cause: `container "${orphan.key}" no longer in spec`, container: orphan.key, containerId: orphan.id, name: orphan.name, timeoutSeconds: 10 });
-  }
+  const scheme = ctx.hashScheme ?? DEFAULT_HASH_SCHEME;
+  const images = desired.builds && new Map([...desired.builds].map(([key, build]) => [key, build.tag]));
+  const inputs = blueprintsFor(spec, appId, ctx.host, { images, scheme });
+  const containers = planContainers(app, spec, inputs, observed, scheme);
+  const vhostOps = planVhost(app, desired, observed, ctx.host, ctx.proxy);
 
   const operations: Operation[] = [];
-  const creates = containerOps.some((op) => op.kind === 'CreateContainer' || op.kind === 'RecreateContainer');
-  const vhostOps = planVhost(app, desired, observed, ctx);
+  const creates = containers.changes.some((op) => op.kind === 'CreateContainer' || op.kind === 'RecreateContainer');
   if (creates || vhostOps.length > 0) {
-    operations.push({ kind: 'EnsureDataDir', app, cause: 'app data and log directories', path: appDataDir(ctx.host.dataRoot, app), subdirs: dataSubdirs(spec) });
+    operations.push({
+      kind: 'EnsureDataDir', app, cause: 'app data and log directories',
+      path: appDataDir(ctx.host.dataRoot, app), subdirs: dataSubdirs(spec), owners: dataOwners(spec),
+    });
   }
+  // Images first: the slowest step and the likeliest to fail; a failed pull leaves nothing behind.
+  operations.push(...imageOperations(app, desired, inputs.map((i) => [i.key, i.blueprint.image]), containers.missingImages, ctx));
   const network = networkName(ctx.host.instance, app);
   const needsNetwork = spec.containers.some((c) => !c.hostNetwork);
   if (needsNetwork && !observed.networks.some((n) => n.name === network)) {
@@ -168,20 +93,34 @@ export function planApp(app: string, desired: DesiredApp | undefined, observed: 
       operations.push({ kind: 'EnsureVolume', app, cause: 'volume missing', volume: name, labels: { ...ownerLabels(ctx.host.instance, app), [LABELS.volume]: volume } });
     }
   }
-  for (const image of [...imagesNeeded].sort()) {
-    const container = spec.containers.find((c) => (desired.imageOverrides?.get(c.key) ?? c.image) === image);
-    if (container?.build) {
+  operations.push(...containers.stops, ...containers.removals, ...containers.changes);
+  if (!needsNetwork) {
+    for (const unused of observed.networks) {
+      operations.push({ kind: 'RemoveNetwork', app, cause: 'no container uses the app network', networkId: unused.id, network: unused.name });
+    }
+  }
+  operations.push(...vhostOps);
+  return { app, operations, waiting: containers.waiting };
+}
+
+/** PullImage or BuildImage for every missing image, once each, sorted. */
+function imageOperations(app: string, desired: DesiredApp, imageByKey: readonly [string, string][], missing: ReadonlySet<string>, ctx: PlanContext): Operation[] {
+  const operations: Operation[] = [];
+  for (const image of [...missing].sort()) {
+    const key = imageByKey.find(([, ref]) => ref === image)?.[0];
+    const container = desired.spec.containers.find((c) => c.key === key);
+    const build = key === undefined ? undefined : desired.builds?.get(key);
+    if (container?.build && build) {
       operations.push({
-        kind: 'BuildImage', app, cause: 'image not built yet', container: container.key, image,
-        context: container.build.context, dockerfile: container.build.dockerfile, args: container.build.args,
-        labels: ownerLabels(ctx.host.instance, app),
+        kind: 'BuildImage', app, cause: `no image built from the current context (${build.tag.slice(build.tag.lastIndexOf(':') + 1)})`,
+        container: container.key, image, context: container.build.context, dockerfile: container.build.dockerfile, args: container.build.args,
+        labels: { ...ownerLabels(ctx.host.instance, app), [LABELS.buildContext]: build.contextHash },
       });
     } else {
       operations.push({ kind: 'PullImage', app, cause: 'image not present', image });
     }
   }
-  operations.push(...containerOps, ...removals, ...vhostOps);
-  return { app, operations, waiting };
+  return operations;
 }
 
 /** Sub-directories of the data dir to create: every relative mount source, and logs/ for the proxy. */
@@ -190,20 +129,27 @@ function dataSubdirs(spec: AppSpec): string[] {
   return [...new Set([...(spec.web ? ['logs'] : []), ...sources])].sort();
 }
 
-function planVhost(app: string, desired: DesiredApp, observed: ObservedApp, ctx: PlanContext): Operation[] {
-  if (ctx.proxy.backend === 'none') return [];
-  const existing = observed.vhost;
-  if (!desired.spec.web) {
-    return existing?.managed ? [{ kind: 'RemoveVhost', app, cause: 'app has no web section', file: existing.file }] : [];
+/** `1000` or `1000:1000`; a user name needs the image's passwd file, so it gets no chown. */
+function numericUser(user: string | undefined): DirectoryOwner | undefined {
+  const match = user === undefined ? null : /^([0-9]+)(?::([0-9]+))?$/.exec(user);
+  return match ? { uid: Number(match[1]), gid: match[2] === undefined ? undefined : Number(match[2]) } : undefined;
+}
+
+/**
+ * Who should own each data mount source: the numeric user of the containers that mount it, when
+ * they all agree (root, the default, needs no chown; disagreeing users get none either).
+ */
+function dataOwners(spec: AppSpec): Record<string, DirectoryOwner> {
+  const claims = new Map<string, (DirectoryOwner | undefined)[]>();
+  for (const container of spec.containers) {
+    for (const volume of container.volumes.filter((v) => v.kind === 'data')) {
+      claims.set(volume.source, [...(claims.get(volume.source) ?? []), numericUser(container.user)]);
+    }
   }
-  const rendered = renderVhost(ctx.proxy.backend, desired.spec, desired.appId, ctx.host.basePort, { ...ctx.host, listenPort: ctx.proxy.listenPort, listenAddress: ctx.proxy.listenAddress });
-  const file = `${ctx.proxy.vhostDir}/${rendered.fileName}`;
-  if (existing && !existing.managed) return []; // someone else's file: never touched (status reports it)
-  if (!existing) return [{ kind: 'WriteVhost', app, cause: 'vhost missing', file, content: rendered.content, contentHash: rendered.contentHash }];
-  const marker = parseVhostMarker(existing.content);
-  if (!marker?.intact) return [{ kind: 'WriteVhost', app, cause: 'vhost edited by hand', file, content: rendered.content, contentHash: rendered.contentHash }];
-  if (existing.content !== rendered.content) {
-    return [{ kind: 'WriteVhost', app, cause: 'vhost out of date', file, content: rendered.content, contentHash: rendered.contentHash }];
+  const owners: Record<string, DirectoryOwner> = {};
+  for (const [source, users] of [...claims].sort(([a], [b]) => a.localeCompare(b))) {
+    const [first] = users;
+    if (first && first.uid !== 0 && users.every((u) => u?.uid === first.uid && u.gid === first.gid)) owners[source] = first;
   }
-  return [];
+  return owners;
 }

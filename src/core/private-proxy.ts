@@ -61,7 +61,8 @@ export function renderPrivateNginx(options: PrivateProxyOptions): string {
   const listen = `${safe(options.listenAddress, 'address')}:${options.port}`;
   return `# Private nginx instance for amahictl, generated. Start: nginx -c ${dir}/nginx.conf
 pid ${dir}/run/nginx.pid;
-error_log ${dir}/logs/error.log warn;
+# notice: the log then shows every reload ("signal 1 (SIGHUP) received ... reconfiguring").
+error_log ${dir}/logs/error.log notice;
 worker_processes 1;
 events { worker_connections 512; }
 http {

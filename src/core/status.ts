@@ -51,6 +51,21 @@ export const reasonForCode = (code: string): string => REASON_BY_CODE[code] ?? '
 
 /** Restarts at or above which a restarting container counts as crash-looping. */
 export const CRASH_LOOP_RESTARTS = 3;
+/** A crash-looping container must stay up this long to count as recovered (the engine's own rule). */
+export const CRASH_LOOP_RECOVERY_SECONDS = 10;
+
+/**
+ * How long a running container has been up, from the engine's list text ("Up 5 seconds",
+ * "Up Less than a second", "Up About a minute (healthy)"); undefined when not running or unknown.
+ */
+export function uptimeSeconds(statusText: string): number | undefined {
+  const match = /^Up (Less than a second|About an? (minute|hour)|(\d+) (second|minute|hour|day|week|month|year)s?)/.exec(statusText);
+  if (!match) return undefined;
+  if (match[1] === 'Less than a second') return 0;
+  if (match[2]) return match[2] === 'minute' ? 60 : 3600;
+  const unit: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400, week: 604800, month: 2592000, year: 31536000 };
+  return Number(match[3]) * (unit[match[4] ?? 'second'] ?? 1);
+}
 
 interface Assessment {
   readonly ready: [ConditionStatus, string, string];
@@ -59,7 +74,10 @@ interface Assessment {
 }
 
 function containerProblem(container: ObservedContainer, restarts: number | undefined): [string, string] | undefined {
-  if (container.state === 'restarting' || (restarts !== undefined && restarts >= CRASH_LOOP_RESTARTS && container.state !== 'running')) {
+  const crashLooped = restarts !== undefined && restarts >= CRASH_LOOP_RESTARTS;
+  // Between two crashes the list shows a crash-looping container "Up 1 second": that is not recovery.
+  const justRestarted = container.state === 'running' && (uptimeSeconds(container.statusText) ?? Infinity) < CRASH_LOOP_RECOVERY_SECONDS;
+  if (container.state === 'restarting' || (crashLooped && (container.state !== 'running' || justRestarted))) {
     return ['CrashLoopBackOff', `container ${container.key} keeps crashing${restarts === undefined ? '' : ` (${restarts} restarts)`}: ${container.statusText}`];
   }
   if (container.health === 'unhealthy') return ['Unhealthy', `container ${container.key} is unhealthy`];
@@ -70,9 +88,29 @@ function containerProblem(container: ObservedContainer, restarts: number | undef
   return undefined;
 }
 
-function assess(input: StatusInput): Assessment {
+/**
+ * Restart counts by container id: this pass's inspections over the counts the previous status knew
+ * for the same container (a running container is not inspected, but its count is still true).
+ */
+function knownRestarts(input: StatusInput): ReadonlyMap<string, number> {
+  const known = new Map<string, number>();
+  for (const container of input.previous?.containers ?? []) {
+    if (container.id && container.restarts !== undefined) known.set(container.id, container.restarts);
+  }
+  for (const [id, count] of input.restarts) known.set(id, count);
+  return known;
+}
+
+function assess(input: StatusInput, restarts: ReadonlyMap<string, number>): Assessment {
   const { plan, error, spec } = input;
   const refusedNote = input.refused ? `a newer version in ${input.refused.file} was refused (${input.refused.problems.length} problem(s)); the last good version stays in force` : '';
+  // Degraded while the app runs: a refused newer spec, or a vhost file we may not touch.
+  const foreignVhost = spec?.web && input.observed.vhost && !input.observed.vhost.managed ? input.observed.vhost.file : undefined;
+  const degradedNote: [ConditionStatus, string, string] = refusedNote
+    ? ['True', 'SpecRefused', refusedNote]
+    : foreignVhost
+      ? ['True', 'VhostNotManaged', `${foreignVhost} has no managed marker of instance ${input.instance}, so it is left alone and serves whatever it says; remove it to let the controller write this app's vhost`]
+      : ['False', 'AsExpected', ''];
   if (!spec) {
     const message = input.refused ? `the spec in ${input.refused.file} is invalid and there is no earlier good version` : 'no spec';
     return { ready: ['False', 'SpecInvalid', message], progressing: ['False', 'SpecInvalid', message], degraded: ['True', 'SpecInvalid', message] };
@@ -83,11 +121,13 @@ function assess(input: StatusInput): Assessment {
   }
   if (plan && plan.operations.length > 0) {
     const message = `applied ${plan.operations.length} operation(s): ${[...new Set(plan.operations.map((op) => op.kind))].join(', ')}`;
-    return { ready: ['False', 'Applying', message], progressing: ['True', 'Applying', message], degraded: refusedNote ? ['True', 'SpecRefused', refusedNote] : ['False', 'AsExpected', ''] };
+    return { ready: ['False', 'Applying', message], progressing: ['True', 'Applying', message], degraded: degradedNote };
   }
   const waiting = plan?.waiting ?? [];
   for (const container of input.observed.containers) {
-    const problem = containerProblem(container, input.restarts.get(container.id));
+    // A container the planner holds back for a dependency is waiting, not failed (e.g. stopped while its database is recreated).
+    if (container.state === 'exited' && waiting.some((w) => w.container === container.key)) continue;
+    const problem = containerProblem(container, restarts.get(container.id));
     const specContainer = spec.containers.find((c) => c.key === container.key);
     const completed = container.state === 'exited' && container.exitCode === 0 && specContainer?.restart !== 'always' && specContainer?.restart !== 'unless-stopped';
     if (problem && !completed) return { ready: ['False', problem[0], problem[1]], progressing: ['False', problem[0], problem[1]], degraded: ['True', problem[0], problem[1]] };
@@ -105,7 +145,7 @@ function assess(input: StatusInput): Assessment {
   return {
     ready: ['True', 'Converged', running],
     progressing: ['False', 'Converged', running],
-    degraded: refusedNote ? ['True', 'SpecRefused', refusedNote] : ['False', 'AsExpected', ''],
+    degraded: degradedNote,
   };
 }
 
@@ -116,7 +156,8 @@ function condition(type: ConditionType, [status, reason, message]: [ConditionSta
 }
 
 export function computeStatus(input: StatusInput): AppStatus {
-  const assessment = assess(input);
+  const restarts = knownRestarts(input);
+  const assessment = assess(input, restarts);
   const containers: ContainerStatus[] = (input.spec?.containers ?? []).map((container) => {
     const observed = input.observed.containers.find((c) => c.key === container.key && c.name === containerName(input.instance, input.app, container.key))
       ?? input.observed.containers.find((c) => c.key === container.key);
@@ -126,7 +167,7 @@ export function computeStatus(input: StatusInput): AppStatus {
       id: observed?.id,
       state: observed?.state ?? 'missing',
       health: observed?.health ?? 'none',
-      restarts: observed ? input.restarts.get(observed.id) : undefined,
+      restarts: observed ? restarts.get(observed.id) : undefined,
       image: container.image,
       imageId: observed?.imageId,
     };
@@ -157,6 +198,11 @@ export function computeStatus(input: StatusInput): AppStatus {
 /** Whether the app is in a passing state worth looking at again soon (starting, waiting). */
 export function isTransitional(status: AppStatus): boolean {
   return status.conditions.some((c) => c.type === 'Progressing' && c.status === 'True');
+}
+
+/** Whether the app waits on a crash-looping container: look again only after a backoff. */
+export function isCrashLooping(status: AppStatus): boolean {
+  return status.conditions.some((c) => c.type === 'Ready' && c.reason === 'CrashLoopBackOff');
 }
 
 export function isReady(status: AppStatus): boolean {

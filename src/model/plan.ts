@@ -59,8 +59,22 @@ interface OperationBase {
   readonly cause: string;
 }
 
+/** Owner to give a data directory the controller creates (the container's numeric `user`). */
+export interface DirectoryOwner {
+  readonly uid: number;
+  /** undefined: leave the group as created. */
+  readonly gid: number | undefined;
+}
+
 export type Operation =
-  | (OperationBase & { readonly kind: 'EnsureDataDir'; readonly path: string; readonly subdirs: readonly string[] })
+  | (OperationBase & {
+      readonly kind: 'EnsureDataDir';
+      readonly path: string;
+      /** Relative to `path`; '' is the data directory itself. */
+      readonly subdirs: readonly string[];
+      /** By subdir: who should own it when it is created (or still empty and root's). */
+      readonly owners: Readonly<Record<string, DirectoryOwner>>;
+    })
   | (OperationBase & { readonly kind: 'CreateNetwork'; readonly network: string; readonly labels: Readonly<Record<string, string>> })
   | (OperationBase & { readonly kind: 'EnsureVolume'; readonly volume: string; readonly labels: Readonly<Record<string, string>> })
   | (OperationBase & { readonly kind: 'PullImage'; readonly image: string })
@@ -75,7 +89,8 @@ export type Operation =
     })
   | (OperationBase & { readonly kind: 'CreateContainer'; readonly container: string; readonly blueprint: ContainerBlueprint })
   | (OperationBase & { readonly kind: 'StartContainer'; readonly container: string; readonly name: string })
-  | (OperationBase & { readonly kind: 'StopContainer'; readonly container: string; readonly containerId: string; readonly name: string; readonly timeoutSeconds: number })
+  /** timeoutSeconds undefined: the container's own stop timeout (its stopGracePeriod at creation). */
+  | (OperationBase & { readonly kind: 'StopContainer'; readonly container: string; readonly containerId: string; readonly name: string; readonly timeoutSeconds: number | undefined })
   | (OperationBase & {
       readonly kind: 'RecreateContainer';
       readonly container: string;
@@ -83,7 +98,7 @@ export type Operation =
       readonly timeoutSeconds: number;
       readonly blueprint: ContainerBlueprint;
     })
-  | (OperationBase & { readonly kind: 'RemoveContainer'; readonly container: string; readonly containerId: string; readonly name: string; readonly timeoutSeconds: number })
+  | (OperationBase & { readonly kind: 'RemoveContainer'; readonly container: string; readonly containerId: string; readonly name: string; readonly timeoutSeconds: number | undefined })
   | (OperationBase & { readonly kind: 'RemoveNetwork'; readonly networkId: string; readonly network: string })
   | (OperationBase & { readonly kind: 'WriteVhost'; readonly file: string; readonly content: string; readonly contentHash: string })
   | (OperationBase & { readonly kind: 'RemoveVhost'; readonly file: string });

@@ -4,15 +4,15 @@
  * sequence, for a recreate) at a time.
  */
 import Docker from 'dockerode';
-import tar from 'tar-fs';
-import { DockerError } from '../errors.js';
 import { LABELS, instanceFilter } from '../core/names.js';
 import type { ContainerBlueprint } from '../model/plan.js';
 import type { ObservedImage } from '../model/observed.js';
-import type { ApplyOptions, Runtime, RuntimeObservation, RuntimeOperation } from './types.js';
+import type { ApplyOptions, EventWatch, Runtime, RuntimeObservation, RuntimeOperation } from './types.js';
+import { inspectRestartCounts, watchContainerEvents } from './docker-events.js';
 import { createBody } from './docker-body.js';
 import { toObservedContainer } from './docker-observe.js';
 import { toDockerError } from './docker-errors.js';
+import { buildImage, pullImage } from './docker-images.js';
 
 /** Newest Engine API version this code was written against; older engines are spoken to in theirs. */
 const MAX_API_VERSION = '1.45';
@@ -70,6 +70,14 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  async restartCounts(containerIds: readonly string[]): Promise<ReadonlyMap<string, number>> {
+    return inspectRestartCounts(await this.docker(), containerIds);
+  }
+
+  async watchEvents(watch: EventWatch): Promise<void> {
+    return watchContainerEvents(await this.docker(), this.instance, watch);
+  }
+
   async observe(app?: string): Promise<RuntimeObservation> {
     const docker = await this.docker();
     const filters = { label: [...instanceFilter(this.instance), ...(app ? [`${LABELS.app}=${app}`] : [])] };
@@ -99,6 +107,8 @@ export class DockerRuntime implements Runtime {
           id: image.Id, tags: (image.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), createdAt: image.Created * 1000, sizeBytes: image.Size, labels: image.Labels ?? {},
         };
         imagesByRef.set(image.Id, observed);
+        // Specs may pin an image by digest (repo@sha256:...).
+        for (const digest of image.RepoDigests ?? []) imagesByRef.set(digest, observed);
         for (const tag of observed.tags) {
           imagesByRef.set(tag, observed);
           // The engine lists docker.io images without the registry prefix; specs may carry it.
@@ -122,10 +132,10 @@ export class DockerRuntime implements Runtime {
           await docker.createVolume({ Name: op.volume, Labels: { ...op.labels } });
           return;
         case 'PullImage':
-          await this.pull(docker, op.image, options);
+          await pullImage(docker, op.image, options);
           return;
         case 'BuildImage':
-          await this.build(docker, op);
+          await buildImage(docker, op);
           return;
         case 'CreateContainer':
           await this.create(docker, op.blueprint, []);
@@ -134,7 +144,7 @@ export class DockerRuntime implements Runtime {
           await ignoreStatus(docker.getContainer(op.name).start(), 304);
           return;
         case 'StopContainer':
-          await ignoreStatus(docker.getContainer(op.containerId).stop({ t: op.timeoutSeconds }), 304);
+          await ignoreStatus(docker.getContainer(op.containerId).stop(stopOptions(op.timeoutSeconds)), 304);
           return;
         case 'RecreateContainer':
           await this.recreate(docker, op.oldContainerId, op.timeoutSeconds, op.blueprint);
@@ -149,34 +159,6 @@ export class DockerRuntime implements Runtime {
     } catch (error) {
       throw toDockerError(error, `${op.kind} for app ${op.app} failed`, op.kind);
     }
-  }
-
-  private async pull(docker: Docker, image: string, options: ApplyOptions): Promise<void> {
-    const stream = await docker.pull(image);
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(
-        stream,
-        (error: Error | null) => (error ? reject(error) : resolve()),
-        (event: { status?: string; id?: string; progressDetail?: { current?: number; total?: number }; error?: string }) => {
-          if (event.error) reject(new DockerError(event.error, { code: 'E_IMAGE_PULL' }));
-          options.onProgress?.({ image, status: event.status ?? '', id: event.id, current: event.progressDetail?.current, total: event.progressDetail?.total });
-        },
-      );
-    });
-  }
-
-  private async build(docker: Docker, op: Extract<RuntimeOperation, { kind: 'BuildImage' }>): Promise<void> {
-    const context = tar.pack(op.context);
-    const stream = await docker.buildImage(context, {
-      t: op.image, dockerfile: op.dockerfile, labels: { ...op.labels }, buildargs: { ...op.args }, rm: true, forcerm: true,
-    });
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(stream, (error: Error | null, output: { error?: string }[] = []) => {
-        const failed = output.find((event) => event.error);
-        if (error || failed) reject(new DockerError(failed?.error ?? error?.message ?? 'build failed', { code: 'E_IMAGE_BUILD' }));
-        else resolve();
-      });
-    });
   }
 
   private async create(docker: Docker, blueprint: ContainerBlueprint, keptVolumes: readonly { name: string; target: string }[]): Promise<string> {
@@ -203,7 +185,9 @@ export class DockerRuntime implements Runtime {
       .filter((m) => m.Type === 'volume' && m.Name && /^[a-f0-9]{64}$/.test(m.Name))
       .map((m) => ({ name: m.Name as string, target: m.Destination }));
     await ignoreStatus(old.stop({ t: timeoutSeconds }), 304);
-    await old.rename({ name: `${blueprint.name}_replaced_${oldId.slice(0, 12)}` });
+    const aside = `${blueprint.name}_replaced_${oldId.slice(0, 12)}`;
+    // Already aside when a crash interrupted an earlier recreate of the same container.
+    if (info.Name.replace(/^\//, '') !== aside) await old.rename({ name: aside });
     let newId: string | undefined;
     try {
       newId = await this.create(docker, blueprint, anonymous);
@@ -211,19 +195,22 @@ export class DockerRuntime implements Runtime {
     } catch (error) {
       if (newId) await docker.getContainer(newId).remove({ force: true, v: false }).catch(() => undefined);
       await old.rename({ name: blueprint.name }).catch(() => undefined);
-      await old.start().catch(() => undefined);
+      if (info.State.Running) await old.start().catch(() => undefined);
       throw error;
     }
     await old.remove({ force: true, v: false });
   }
 
-  private async remove(docker: Docker, containerId: string, timeoutSeconds: number): Promise<void> {
+  private async remove(docker: Docker, containerId: string, timeoutSeconds: number | undefined): Promise<void> {
     const container = docker.getContainer(containerId);
-    await ignoreStatus(container.stop({ t: timeoutSeconds }), 304, 404);
+    await ignoreStatus(container.stop(stopOptions(timeoutSeconds)), 304, 404);
     // v: false keeps anonymous volumes: data is only ever deleted by an explicit purge.
     await ignoreStatus(container.remove({ force: true, v: false }), 404);
   }
 }
+
+/** Without a timeout the engine uses the container's own StopTimeout (its stopGracePeriod). */
+const stopOptions = (timeoutSeconds: number | undefined): { t?: number } => (timeoutSeconds === undefined ? {} : { t: timeoutSeconds });
 
 async function ignoreStatus<T>(promise: Promise<T>, ...statusCodes: number[]): Promise<T | undefined> {
   try {

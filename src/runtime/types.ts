@@ -37,6 +37,27 @@ export interface ApplyOptions {
   readonly onProgress?: (progress: PullProgress) => void;
 }
 
+/** An engine event about one of the instance's containers: a reason to look at its app again. */
+export interface RuntimeEvent {
+  readonly app: string;
+  /** die, destroy, stop, oom, start, health_status (the health state follows as `health`). */
+  readonly action: string;
+  readonly health?: string | undefined;
+  /** Exit code of a `die`. */
+  readonly exitCode?: number | undefined;
+  readonly containerId: string;
+  readonly name: string;
+  /** Engine time of the event, in ms since the epoch. */
+  readonly at: number;
+}
+
+export interface EventWatch {
+  readonly onEvent: (event: RuntimeEvent) => void;
+  /** Called once the engine accepted the subscription (events from now on will arrive). */
+  readonly onConnected: () => void;
+  readonly signal: AbortSignal;
+}
+
 export interface Runtime {
   /** Fails with E_DOCKER_UNAVAILABLE when the engine cannot be reached. */
   ping(): Promise<void>;
@@ -45,4 +66,11 @@ export interface Runtime {
   /** Local images by every tag and by ID. */
   images(): Promise<ReadonlyMap<string, ObservedImage>>;
   apply(operation: RuntimeOperation, options?: ApplyOptions): Promise<void>;
+  /** Restart counts by container id (one inspect each; callers ask only about crashed containers). */
+  restartCounts?(containerIds: readonly string[]): Promise<ReadonlyMap<string, number>>;
+  /**
+   * Streams the instance's container events. Resolves when the stream ends (the engine went away)
+   * or the signal aborts it, rejects when it cannot connect; the caller reconnects.
+   */
+  watchEvents?(watch: EventWatch): Promise<void>;
 }

@@ -6,6 +6,10 @@ export interface EngineEvent {
   readonly type: string;
   readonly action: string;
   readonly name: string;
+  /** When the engine recorded it, in ms since the epoch. */
+  readonly timeMs: number;
+  /** The object's id (container id, network id, image id). */
+  readonly id: string;
 }
 
 /** Events for objects of the instance between two times (seconds since the epoch, fractions allowed). */
@@ -21,9 +25,9 @@ export async function engineEvents(docker: Docker, instance: string, sinceMs: nu
     .toString('utf8')
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as { Type: string; Action: string; time: number; timeNano: number; Actor?: { Attributes?: Record<string, string> } })
+    .map((line) => JSON.parse(line) as { Type: string; Action: string; time: number; timeNano: number; Actor?: { ID?: string; Attributes?: Record<string, string> } })
     .filter((event) => event.timeNano / 1e6 >= sinceMs && event.timeNano / 1e6 <= untilMs)
-    .map((event) => ({ type: event.Type, action: event.Action, name: event.Actor?.Attributes?.['name'] ?? '' }));
+    .map((event) => ({ type: event.Type, action: event.Action, name: event.Actor?.Attributes?.['name'] ?? '', timeMs: event.timeNano / 1e6, id: event.Actor?.ID ?? '' }));
 }
 
 /** Actions that change the engine's state (as opposed to exec/health probes). */

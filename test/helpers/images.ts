@@ -45,7 +45,9 @@ async function buildImage(tag: string, extraDockerfile: string, force: boolean):
     await writeFile(path.join(context, 'Dockerfile'), `${dockerfile}\n${extraDockerfile}\n`);
     await copyFile(path.join(source, 'serve'), path.join(context, 'serve'));
     await copyFile(BUSYBOX, path.join(context, 'busybox'));
-    const stream = await docker.buildImage(tar.pack(context), { t: tag, rm: true, forcerm: true });
+    // RUN steps of test images need no network (nothing public is reachable anyway), and `none`
+    // keeps builds working on engines whose default bridge is unusable.
+    const stream = await docker.buildImage(tar.pack(context), { t: tag, rm: true, forcerm: true, networkmode: 'none' });
     await new Promise<void>((resolve, reject) => {
       docker.modem.followProgress(stream, (error: Error | null, output: { error?: string }[] = []) => {
         const failed = output.find((event) => event.error);

@@ -1,4 +1,5 @@
 /** Free loopback ports for private proxies and web ports. */
+import dgram from 'node:dgram';
 import net from 'node:net';
 
 export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -31,4 +32,27 @@ export async function freeBasePort(count = 20): Promise<number> {
     if (checks.every(Boolean)) return base;
   }
   throw new Error('no free port range found');
+}
+
+/**
+ * A free port below `limit` (for extra host ports in specs: they must stay below basePort, whose
+ * range is reserved for web ports), checked on every interface for tcp and udp.
+ */
+export async function freePortBelow(limit: number): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = 20000 + Math.floor(Math.random() * Math.max(1, Math.min(limit, 32000) - 20000));
+    if ((await isPortFree(port, '0.0.0.0')) && (await isUdpPortFree(port))) return port;
+  }
+  throw new Error(`no free port below ${limit}`);
+}
+
+function isUdpPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = dgram.createSocket('udp4');
+    socket.once('error', () => {
+      socket.close();
+      resolve(false);
+    });
+    socket.bind(port, '0.0.0.0', () => socket.close(() => resolve(true)));
+  });
 }

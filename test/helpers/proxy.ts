@@ -8,6 +8,7 @@ import { freePort, isPortFree } from './ports.js';
 import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
+const RELOAD_LINE = { apache: /AH00493: SIGUSR1 received/, nginx: /signal 1 \(SIGHUP\) received/ } as const;
 
 export interface PrivateProxy {
   readonly kind: 'apache' | 'nginx';
@@ -17,6 +18,10 @@ export interface PrivateProxy {
   readonly vhostDir: string;
   /** Controller config keys for this instance. */
   readonly controllerConfig: Record<string, unknown>;
+  /** Graceful reloads the proxy itself logged since it started (Apache AH00493, nginx SIGHUP). */
+  reloads(): Promise<number>;
+  /** The proxy's own error log. */
+  errorLog(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -35,6 +40,11 @@ export async function startProxy(kind: 'apache' | 'nginx', dir: string): Promise
     kind, port, dir, configFile, vhostDir,
     controllerConfig: {
       proxy: { kind, preset: 'private', configFile, vhostDir, listenPort: port, ...(kind === 'nginx' ? { listenAddress: '127.0.0.1' } : {}) },
+    },
+    errorLog: () => readFile(path.join(dir, 'logs', 'error.log'), 'utf8').catch(() => ''),
+    async reloads() {
+      const log = await readFile(path.join(dir, 'logs', 'error.log'), 'utf8').catch(() => '');
+      return log.split('\n').filter((line) => RELOAD_LINE[kind].test(line)).length;
     },
     async stop() {
       const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
