@@ -3,9 +3,13 @@
  * `npm run bench`: the benchmarks of issue 7 on the real engine, each figure beside its reference
  * taken in the same run. Prints a markdown table, writes bench/results/latest.json and (unless
  * --no-readme) the table into bench/README.md.
- *   node dist/bench/run.js [--apps 50] [--repeats 3] [--idle-seconds 60] [--only 1,4,7] [--no-readme]
+ *   node dist/bench/run.js [--apps 50] [--repeats 3] [--idle-seconds 60] [--only 1,4,7] [--no-readme] [--no-extras]
+ * Then the focused benchmarks (bench/*.bench.ts: spec loading, proxy config tests) run, each in its
+ * own process, printing their own tables.
  */
+import { spawnSync } from 'node:child_process';
 import { cpus, totalmem, hostname } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +29,7 @@ const { values } = parseArgs({
     'idle-seconds': { type: 'string', default: '60' },
     only: { type: 'string' },
     'no-readme': { type: 'boolean', default: false },
+    'no-extras': { type: 'boolean', default: false },
   },
 });
 const options: BenchOptions = {
@@ -80,4 +85,13 @@ if (!values['no-readme'] && !only) {
   const block = `${start}\n${markdown}${end}`;
   const next = readme.includes(start) ? readme.replace(new RegExp(`${start}[\\s\\S]*${end}`), block) : `${readme}\n${block}\n`;
   await writeFile(readmePath, next);
+}
+
+if (!values['no-extras'] && !only) {
+  const here = path.join(packageRoot, 'dist', 'bench');
+  for (const bench of readdirSync(here).filter((name) => name.endsWith('.bench.js')).sort()) {
+    process.stdout.write(`\n## ${bench.replace(/\.bench\.js$/, '')}\n\n`);
+    const result = spawnSync(process.execPath, [path.join(here, bench)], { stdio: 'inherit' });
+    if (result.status !== 0) process.exitCode = 1;
+  }
 }

@@ -159,6 +159,10 @@ export class Controller extends EventEmitter {
     const reconcileId = ++this.counters.reconciles;
     const log = this.deps.logger.child({ app, reconcileId });
     const spec = this.specs.state.apps.get(app);
+    // A converging app (container starting, healthcheck pending) is looked at afresh: without engine
+    // events (apply --once) nothing else would tell the cache that a container became healthy.
+    const before = this.statuses.get(app);
+    if (before && isTransitional(before)) this.observer.invalidate(app);
     let observed: ObservedApp | undefined;
     let restarts: ReadonlyMap<string, number> = new Map();
     try {
