@@ -183,7 +183,7 @@ export class Controller extends EventEmitter {
       }
       const builds = spec ? await localBuilds(spec, this.deps.config.instance) : undefined;
       const needsNetwork = spec !== undefined && spec.containers.some((c) => !c.hostNetwork) && observed.networks.length === 0;
-      const networkSubnet = needsNetwork ? await this.subnets.subnetFor(app) : undefined;
+      const networkSubnet = needsNetwork ? await this.subnets.subnetFor() : undefined;
       const plan = planApp(app, spec && appId !== undefined ? { spec, appId, builds, networkSubnet } : undefined, observed, this.planContext);
       this.lastPlans.set(app, plan);
       if (plan.operations.length === 0) return await this.settle(app, observed, restarts, plan, undefined, log);
@@ -196,13 +196,12 @@ export class Controller extends EventEmitter {
           this.emit('operation', operation);
         },
       }, log);
-      this.subnets.release(app);
       await this.saveStatus(app, observed, restarts, plan, undefined);
       if (result.interrupted) return { outcome: 'done' };
       return { outcome: 'requeue', afterMs: AFTER_APPLY_MS };
     } catch (error) {
       const failure = asAmahiError(error);
-      this.subnets.release(app);
+      this.subnets.forget();
       this.counters.failures += 1;
       log.error({ err: failure, code: failure.code }, `reconcile failed: ${failure.message}`);
       this.emit('failure', app, failure);

@@ -93,7 +93,8 @@ export type Operation =
       readonly args: Readonly<Record<string, string>>;
       readonly labels: Readonly<Record<string, string>>;
     })
-  | (OperationBase & { readonly kind: 'CreateContainer'; readonly container: string; readonly blueprint: ContainerBlueprint })
+  /** imageId: the image's ID as observed when planning; undefined when the plan pulls or builds it first. */
+  | (OperationBase & { readonly kind: 'CreateContainer'; readonly container: string; readonly blueprint: ContainerBlueprint; readonly imageId?: string | undefined })
   | (OperationBase & { readonly kind: 'StartContainer'; readonly container: string; readonly name: string })
   /** timeoutSeconds undefined: the container's own stop timeout (its stopGracePeriod at creation). */
   | (OperationBase & { readonly kind: 'StopContainer'; readonly container: string; readonly containerId: string; readonly name: string; readonly timeoutSeconds: number | undefined })
@@ -103,6 +104,7 @@ export type Operation =
       readonly oldContainerId: string;
       readonly timeoutSeconds: number;
       readonly blueprint: ContainerBlueprint;
+      readonly imageId?: string | undefined;
     })
   | (OperationBase & { readonly kind: 'RemoveContainer'; readonly container: string; readonly containerId: string; readonly name: string; readonly timeoutSeconds: number | undefined })
   | (OperationBase & { readonly kind: 'RemoveNetwork'; readonly networkId: string; readonly network: string })
