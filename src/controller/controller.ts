@@ -18,6 +18,7 @@ import type { Proxy } from '../proxy/proxy.js';
 import type { PullProgress, Runtime } from '../runtime/types.js';
 import { isHostPortFree } from '../runtime/host-ports.js';
 import { allocateChecked } from './allocation.js';
+import { hostnameConflicts } from '../core/allocate.js';
 import { localBuilds } from './builds.js';
 import { SubnetAllocator } from './subnets.js';
 import { executePlan } from './executor.js';
@@ -53,7 +54,8 @@ export class Controller extends EventEmitter {
   readonly counters = { reconciles: 0, operations: 0, failures: 0, fullPasses: 0 };
   lastFullPassAt: number | undefined;
   private allocations = new Map<string, number>();
-  private conflicts = new Map<string, string>();
+  /** Apps that must not run now (a port or host name another app holds), with the reason. */
+  private conflicts = new Map<string, StatusError>();
   private prune: PruneDecision = { allowed: new Set(), refusal: undefined };
   private stopping = false;
   private readonly planContext: PlanContext;
@@ -137,7 +139,11 @@ export class Controller extends EventEmitter {
       await this.observer.refreshAll();
       ({ installed, result } = await allocate());
     }
-    this.conflicts = new Map(result.conflicts);
+    const hostnames = hostnameConflicts(specs, installed, this.deps.config.domain);
+    this.conflicts = new Map<string, StatusError>([
+      ...[...hostnames].map(([app, message]) => [app, { code: 'E_HOSTNAME_CONFLICT', message }] as const),
+      ...[...result.conflicts].map(([app, message]) => [app, { code: 'E_PORT_CONFLICT', message }] as const),
+    ]);
     if (result.changed) {
       this.allocations = new Map(result.ids);
       if (!this.deps.readOnly) await this.deps.store.writeAllocations(this.allocations).catch((error: unknown) => {
@@ -176,7 +182,7 @@ export class Controller extends EventEmitter {
         }
       }
       const conflict = spec ? this.conflicts.get(app) : undefined;
-      if (conflict) return await this.settle(app, observed, restarts, undefined, { code: 'E_PORT_CONFLICT', message: conflict }, log);
+      if (conflict) return await this.settle(app, observed, restarts, undefined, conflict, log);
       const appId = spec ? this.allocations.get(app) : undefined;
       if (spec && appId === undefined) {
         return await this.settle(app, observed, restarts, undefined, { code: 'E_PORT_CONFLICT', message: 'no app id allocated' }, log);
@@ -278,7 +284,7 @@ export class Controller extends EventEmitter {
       const spec = this.specs.state.apps.get(app);
       const conflict = spec ? this.conflicts.get(app) : undefined;
       const appId = this.allocations.get(app);
-      if (conflict) result.set(app, { code: 'E_PORT_CONFLICT', message: conflict });
+      if (conflict) result.set(app, conflict);
       else if (!spec && !this.prune.allowed.has(app)) result.set(app, { code: 'E_PRUNE_REFUSED', message: this.prune.refusal ?? 'uninstall held back' });
       else {
         try {
@@ -300,7 +306,7 @@ export class Controller extends EventEmitter {
   async pendingPlan(app: string): Promise<Plan | StatusError> {
     const spec = this.specs.state.apps.get(app);
     const conflict = spec ? this.conflicts.get(app) : undefined;
-    if (conflict) return { code: 'E_PORT_CONFLICT', message: conflict };
+    if (conflict) return conflict;
     const appId = this.allocations.get(app);
     if (!spec && !this.prune.allowed.has(app) && this.prune.refusal) return { code: 'E_PRUNE_REFUSED', message: this.prune.refusal };
     if (spec && appId === undefined) return { code: 'E_PORT_CONFLICT', message: 'no app id allocated' };
