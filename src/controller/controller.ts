@@ -252,12 +252,14 @@ export class Controller extends EventEmitter {
       revision: this.specs.revision, observed, plan, error, refused: this.specs.state.refused.get(app),
       restarts, previous, now: new Date(),
     });
+    const changed = !previous || canonicalJson({ ...previous, updatedAt: '' }) !== canonicalJson({ ...status, updatedAt: '' });
+    // The new status and its events become visible together (same tick), before the file write.
     this.statuses.set(app, status);
-    if (!previous || canonicalJson({ ...previous, updatedAt: '' }) !== canonicalJson({ ...status, updatedAt: '' })) {
+    if (changed) {
+      this.emit('status', app, status, previous);
       await this.deps.store.writeStatus(status).catch((writeError: unknown) => {
         this.deps.logger.error({ err: writeError, app }, 'cannot write app status');
       });
-      this.emit('status', app, status, previous);
     }
     return status;
   }
