@@ -1,44 +1,28 @@
-/** The controller commands: run, apply, plan, get. */
+/** The controller commands: apply, plan, get, describe (run is in run.ts, logs in logs.ts). */
 import { parseDurationMs } from '../core/units.js';
 import { isReady } from '../core/status.js';
-import { Daemon } from '../controller/daemon.js';
-import { buildContext, buildController, type GlobalOptions } from './context.js';
+import { InstanceLock } from '../controller/lock.js';
+import { buildContext, buildController, type CliContext, type GlobalOptions } from './context.js';
+import { formatDescription } from './describe.js';
 import { formatPlans, formatStatusTable, formatTasks, conditionOf } from './format.js';
 import { pullReporter } from './progress.js';
-import { SwarmRuntime } from '../runtime/swarm.js';
+import { notFound, statusSource } from './status-source.js';
 
-/** How often the daemon looks at the swarm's tasks (one list of tasks and one of nodes). */
-const SWARM_TASK_POLL_MS = 3000;
-
-export async function runCommand(options: GlobalOptions): Promise<number> {
-  const context = buildContext(options);
-  const controller = buildController(context);
-  const daemon = new Daemon({
-    controller, logger: context.logger, specsDir: context.config.specsDir,
-    relistIntervalMs: context.config.relistIntervalMs, resyncIntervalMs: context.config.resyncIntervalMs,
-    vhostDir: context.proxy ? context.config.proxy.vhostDir : undefined,
-    swarmTasks: context.runtime instanceof SwarmRuntime
-      ? { fingerprints: () => (context.runtime as SwarmRuntime).taskFingerprints(), intervalMs: SWARM_TASK_POLL_MS }
-      : undefined,
-  });
-  const stopped = new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
-      context.logger.info({ signal }, 'stopping: finishing the operation in flight');
-      void daemon.stop().then(resolve);
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
-  });
-  await daemon.start();
-  await stopped;
-  context.logger.info('stopped');
-  context.logger.flush();
-  return 0;
-}
+export { runCommand } from './run.js';
 
 export async function applyCommand(options: GlobalOptions, commandOptions: { timeout: string; output: string }): Promise<number> {
   const context = buildContext(options);
   const timeoutMs = parseDurationMs(commandOptions.timeout) ?? 120_000;
+  // A running daemon applies changes itself; two controllers on one instance would fight.
+  const lock = await InstanceLock.acquire(context.config.stateDir, context.config.instance);
+  try {
+    return await applyLocked(context, timeoutMs, commandOptions.output);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function applyLocked(context: CliContext, timeoutMs: number, output: string): Promise<number> {
   const controller = buildController(context, {
     maxFailures: 3,
     onProgress: pullReporter(process.stderr),
@@ -46,7 +30,7 @@ export async function applyCommand(options: GlobalOptions, commandOptions: { tim
   await controller.init();
   const result = await controller.applyOnce(timeoutMs);
   await controller.stop();
-  if (commandOptions.output === 'json') {
+  if (output === 'json') {
     process.stdout.write(`${JSON.stringify({ converged: result.converged, pruneRefusal: controller.pruneRefusal, apps: result.statuses }, null, 2)}\n`);
   } else {
     process.stdout.write(formatStatusTable(result.statuses));
@@ -76,15 +60,34 @@ export async function planCommand(options: GlobalOptions, app: string | undefine
   return 0;
 }
 
+/** A pending plan computed here, read-only, for when no daemon answers (describe). */
+async function offlinePlan(context: CliContext, app: string) {
+  const controller = buildController(context, { readOnly: true });
+  await controller.init();
+  return (await controller.previewPlans(app)).get(app);
+}
+
 export async function getCommand(options: GlobalOptions, app: string | undefined, commandOptions: { output: string }): Promise<number> {
   const context = buildContext(options, { logLevel: 'warn' });
-  const statuses = (await context.store.readStatuses()).filter((s) => !app || s.name === app).sort((a, b) => a.name.localeCompare(b.name));
-  if (app && statuses.length === 0) {
-    process.stderr.write(`no app named ${app}\n`);
-    return 1;
-  }
+  const source = await statusSource(context.config, context.store, async () => undefined);
+  const statuses = app ? [await source.status(app)].filter((s) => s !== undefined) : await source.statuses();
+  if (app && statuses.length === 0) throw notFound(app);
   process.stdout.write(commandOptions.output === 'json' ? `${JSON.stringify(app ? statuses[0] : statuses, null, 2)}\n` : formatStatusTable(statuses));
   const tasks = app && commandOptions.output !== 'json' && statuses[0] ? formatTasks(statuses[0]) : '';
   if (tasks) process.stdout.write(`\n${tasks}`);
+  return 0;
+}
+
+export async function describeCommand(options: GlobalOptions, app: string, commandOptions: { output: string }): Promise<number> {
+  const context = buildContext(options, { logLevel: 'warn' });
+  const source = await statusSource(context.config, context.store, (name) => offlinePlan(context, name));
+  const status = await source.status(app);
+  if (!status) throw notFound(app);
+  const [events, plan] = await Promise.all([
+    source.events(app, 20),
+    isReady(status) ? undefined : source.plan(app).catch(() => undefined),
+  ]);
+  const description = { status, events, plan, source: source.kind === 'daemon' ? `the running controller (${source.url})` : `${context.config.stateDir} (no controller answers)` };
+  process.stdout.write(commandOptions.output === 'json' ? `${JSON.stringify(description, null, 2)}\n` : formatDescription(description));
   return 0;
 }

@@ -107,7 +107,7 @@ export function conditionOf(status: AppStatus, type: string) {
   return status.conditions.find((c) => c.type === type);
 }
 
-function age(since: string | undefined, now: number): string {
+export function age(since: string | undefined, now: number): string {
   if (!since) return '-';
   const seconds = Math.max(0, Math.round((now - Date.parse(since)) / 1000));
   if (seconds < 120) return `${seconds}s`;

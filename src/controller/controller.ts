@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { appHostname } from '../core/blueprint.js';
 import { pruneDecision, type PruneDecision } from '../core/desired.js';
 import { planApp, type PlanContext } from '../core/plan.js';
-import { computeStatus, isReady, isTransitional, type StatusError } from '../core/status.js';
+import { computeStatus, isCrashLooping, isReady, isTransitional, type StatusError } from '../core/status.js';
 import { canonicalJson } from '../core/hash.js';
 import type { Operation, Plan } from '../model/plan.js';
 import type { ObservedApp } from '../model/observed.js';
@@ -18,7 +18,9 @@ import type { Proxy } from '../proxy/proxy.js';
 import type { PullProgress, Runtime } from '../runtime/types.js';
 import { isHostPortFree } from '../runtime/host-ports.js';
 import { allocateChecked } from './allocation.js';
+import { hostnameConflicts } from '../core/allocate.js';
 import { localBuilds } from './builds.js';
+import { SubnetAllocator } from './subnets.js';
 import { executePlan } from './executor.js';
 import { Observer } from './observer.js';
 import { KeyedQueue, type HandlerOutcome } from './queue.js';
@@ -46,12 +48,14 @@ export class Controller extends EventEmitter {
   readonly specs: DesiredSpecs;
   readonly observer: Observer;
   readonly queue: KeyedQueue;
+  private readonly subnets: SubnetAllocator;
   readonly statuses = new Map<string, AppStatus>();
   readonly lastPlans = new Map<string, Plan>();
   readonly counters = { reconciles: 0, operations: 0, failures: 0, fullPasses: 0 };
   lastFullPassAt: number | undefined;
   private allocations = new Map<string, number>();
-  private conflicts = new Map<string, string>();
+  /** Apps that must not run now (a port or host name another app holds), with the reason. */
+  private conflicts = new Map<string, StatusError>();
   private prune: PruneDecision = { allowed: new Set(), refusal: undefined };
   private stopping = false;
   private planContext: PlanContext;
@@ -62,11 +66,21 @@ export class Controller extends EventEmitter {
     const { config } = deps;
     this.specs = new DesiredSpecs(config, deps.store, deps.logger, deps.readOnly ?? false);
     this.observer = new Observer(deps.runtime, deps.proxy);
-    this.queue = new KeyedQueue({ concurrency: config.concurrency, handler: (app) => this.reconcile(app), maxFailures: deps.maxFailures });
+    this.subnets = new SubnetAllocator(deps.runtime, config.network.subnetPool, config.network.subnetPrefix);
+    this.queue = new KeyedQueue({
+      concurrency: config.concurrency, handler: (app) => this.reconcile(app), maxFailures: deps.maxFailures,
+      onResult: (app, outcome, durationMs) => this.emit('reconciled', app, outcome, durationMs),
+      // A burst of work is over: load its vhost changes now rather than after the reload's quiet time.
+      onDrained: () => this.deps.proxy?.hurryReload(),
+    });
     this.planContext = {
       host: { instance: config.instance, domain: config.domain, dataRoot: config.dataRoot, basePort: config.basePort, publishAddress: config.publishAddress },
       proxy: { backend: config.proxy.kind, vhostDir: config.proxy.vhostDir, listenPort: config.proxy.listenPort, listenAddress: config.proxy.listenAddress },
     };
+  }
+
+  get runtime(): Runtime {
+    return this.deps.runtime;
   }
 
   get isStopping(): boolean {
@@ -80,8 +94,12 @@ export class Controller extends EventEmitter {
     for (const status of await this.deps.store.readStatuses()) this.statuses.set(status.name, status);
   }
 
-  /** Re-reads the specs and the engine, and queues every app (DESIGN.md §4: full resync). */
-  async fullPass(): Promise<void> {
+  /**
+   * Re-reads the specs and the engine, and queues every app (DESIGN.md §4: full resync).
+   * `resetBackoff` lets every app run now, e.g. once the engine is back after a restart: the cause
+   * of their failures is gone, so waiting out minutes of backoff would only delay healing.
+   */
+  async fullPass(options: { resetBackoff?: boolean } = {}): Promise<void> {
     const update = await this.specs.reload();
     await this.observer.refreshAll();
     await this.refreshAllocations();
@@ -91,7 +109,7 @@ export class Controller extends EventEmitter {
     ]);
     this.counters.fullPasses += 1;
     this.lastFullPassAt = Date.now();
-    for (const app of [...names].sort()) this.queue.add(app, { resetBackoff: update.changed.has(app) });
+    for (const app of [...names].sort()) this.queue.add(app, { resetBackoff: options.resetBackoff === true || update.changed.has(app) });
     this.emit('fullPass');
   }
 
@@ -122,7 +140,11 @@ export class Controller extends EventEmitter {
       await this.observer.refreshAll();
       ({ installed, result } = await allocate());
     }
-    this.conflicts = new Map(result.conflicts);
+    const hostnames = hostnameConflicts(specs, installed, this.deps.config.domain);
+    this.conflicts = new Map<string, StatusError>([
+      ...[...hostnames].map(([app, message]) => [app, { code: 'E_HOSTNAME_CONFLICT', message }] as const),
+      ...[...result.conflicts].map(([app, message]) => [app, { code: 'E_PORT_CONFLICT', message }] as const),
+    ]);
     if (result.changed) {
       this.allocations = new Map(result.ids);
       if (!this.deps.readOnly) await this.deps.store.writeAllocations(this.allocations).catch((error: unknown) => {
@@ -155,26 +177,36 @@ export class Controller extends EventEmitter {
     const reconcileId = ++this.counters.reconciles;
     const log = this.deps.logger.child({ app, reconcileId });
     const spec = this.specs.state.apps.get(app);
+    // A converging app (container starting, healthcheck pending) is looked at afresh: without engine
+    // events (apply --once) nothing else would tell the cache that a container became healthy.
+    const before = this.statuses.get(app);
+    if (before && isTransitional(before)) this.observer.invalidate(app);
     let observed: ObservedApp | undefined;
+    let restarts: ReadonlyMap<string, number> = new Map();
     try {
       observed = await this.observer.app(app);
+      restarts = await this.observer.restartCounts(observed);
       if (!spec) {
         const owned = observed.containers.length > 0 || (observed.services?.length ?? 0) > 0 || observed.networks.length > 0 || observed.vhost?.managed === true;
-        if (!owned) return await this.settle(app, observed, undefined, undefined, log);
+        if (!owned) return await this.settle(app, observed, restarts, undefined, undefined, log);
         if (!this.prune.allowed.has(app)) {
-          return await this.settle(app, observed, undefined, { code: 'E_PRUNE_REFUSED', message: this.prune.refusal ?? 'uninstall held back' }, log);
+          return await this.settle(app, observed, restarts, undefined, { code: 'E_PRUNE_REFUSED', message: this.prune.refusal ?? 'uninstall held back' }, log);
         }
       }
       const conflict = spec ? this.conflicts.get(app) : undefined;
-      if (conflict) return await this.settle(app, observed, undefined, { code: 'E_PORT_CONFLICT', message: conflict }, log);
+      if (conflict) return await this.settle(app, observed, restarts, undefined, conflict, log);
       const appId = spec ? this.allocations.get(app) : undefined;
       if (spec && appId === undefined) {
-        return await this.settle(app, observed, undefined, { code: 'E_PORT_CONFLICT', message: 'no app id allocated' }, log);
+        return await this.settle(app, observed, restarts, undefined, { code: 'E_PORT_CONFLICT', message: 'no app id allocated' }, log);
       }
       const builds = spec ? await localBuilds(spec, this.deps.config.instance) : undefined;
-      const plan = planApp(app, spec && appId !== undefined ? { spec, appId, builds } : undefined, observed, await this.currentPlanContext());
+      const planContext = await this.currentPlanContext();
+      // Overlay networks take their subnets from the swarm's own address pool.
+      const needsNetwork = spec !== undefined && spec.containers.some((c) => !c.hostNetwork) && observed.networks.length === 0 && planContext.runtime?.kind !== 'swarm';
+      const networkSubnet = needsNetwork ? await this.subnets.subnetFor() : undefined;
+      const plan = planApp(app, spec && appId !== undefined ? { spec, appId, builds, networkSubnet } : undefined, observed, planContext);
       this.lastPlans.set(app, plan);
-      if (plan.operations.length === 0) return await this.settle(app, observed, plan, undefined, log);
+      if (plan.operations.length === 0) return await this.settle(app, observed, restarts, plan, undefined, log);
       log.info({ operations: plan.operations.length, waiting: plan.waiting.length }, 'applying plan');
       const result = await executePlan(plan, {
         runtime: this.deps.runtime, proxy: this.deps.proxy, observer: this.observer,
@@ -184,55 +216,64 @@ export class Controller extends EventEmitter {
           this.emit('operation', operation);
         },
       }, log);
-      await this.saveStatus(app, observed, plan, undefined);
+      await this.saveStatus(app, observed, restarts, plan, undefined);
       if (result.interrupted) return { outcome: 'done' };
       return { outcome: 'requeue', afterMs: AFTER_APPLY_MS };
     } catch (error) {
       const failure = asAmahiError(error);
+      this.subnets.forget();
       this.counters.failures += 1;
       log.error({ err: failure, code: failure.code }, `reconcile failed: ${failure.message}`);
       this.emit('failure', app, failure);
-      if (observed) await this.saveStatus(app, observed, this.lastPlans.get(app), { code: failure.code, message: failure.message }).catch(() => undefined);
+      if (observed) await this.saveStatus(app, observed, restarts, this.lastPlans.get(app), { code: failure.code, message: failure.message }).catch(() => undefined);
       return { outcome: 'failed' };
     }
   }
 
   /** Records the status of a pass that changed nothing and says whether to look again soon. */
-  private async settle(app: string, observed: ObservedApp, plan: Plan | undefined, error: StatusError | undefined, log: Logger): Promise<HandlerOutcome> {
+  private async settle(
+    app: string, observed: ObservedApp, restarts: ReadonlyMap<string, number>, plan: Plan | undefined, error: StatusError | undefined, log: Logger,
+  ): Promise<HandlerOutcome> {
     const spec = this.specs.state.apps.get(app);
     const refused = this.specs.state.refused.get(app);
     if (!spec && !refused && !error) {
       if (this.statuses.delete(app)) {
         await this.deps.store.removeStatus(app);
         log.info('app uninstalled; its data directory and named volumes are kept');
-        this.emit('status', app, undefined);
+        this.emit('status', app, undefined, undefined);
       }
       return { outcome: 'done' };
     }
-    const status = await this.saveStatus(app, observed, plan, error);
+    const status = await this.saveStatus(app, observed, restarts, plan, error);
     log.debug({ ready: isReady(status) }, 'nothing to change');
     if (error) return { outcome: 'done' };
+    // A crash loop is the engine's to retry: look again after a growing backoff, not on every event.
+    if (isCrashLooping(status)) return { outcome: 'backoff' };
     if (!isTransitional(status)) return { outcome: 'done' };
     // Health and exits change without any mutation of ours: look at the engine again next time.
     this.observer.invalidate(app);
     return { outcome: 'requeue', afterMs: PROGRESS_POLL_MS };
   }
 
-  private async saveStatus(app: string, observed: ObservedApp, plan: Plan | undefined, error: StatusError | undefined): Promise<AppStatus> {
+  private async saveStatus(
+    app: string, observed: ObservedApp, restarts: ReadonlyMap<string, number>, plan: Plan | undefined, error: StatusError | undefined,
+  ): Promise<AppStatus> {
     const spec = this.specs.state.apps.get(app);
     const previous = this.statuses.get(app);
     const status = computeStatus({
       app, instance: this.deps.config.instance, spec, appId: this.allocations.get(app),
       url: spec?.web ? `http://${appHostname(spec, this.planContext.host)}${this.deps.config.proxy.listenPort === 80 ? '' : `:${this.deps.config.proxy.listenPort}`}/` : undefined,
       revision: this.specs.revision, observed, plan, error, refused: this.specs.state.refused.get(app),
-      restarts: new Map(), previous, now: new Date(),
+      restarts, previous, now: new Date(),
     });
+    const changed = !previous || canonicalJson({ ...previous, updatedAt: '' }) !== canonicalJson({ ...status, updatedAt: '' });
+    // The new status and its events become visible together (same tick), before the file write.
     this.statuses.set(app, status);
-    if (!previous || canonicalJson({ ...previous, updatedAt: '' }) !== canonicalJson({ ...status, updatedAt: '' })) {
+    if (changed) {
+      this.emit('status', app, status, previous);
       await this.deps.store.writeStatus(status).catch((writeError: unknown) => {
         this.deps.logger.error({ err: writeError, app }, 'cannot write app status');
       });
-      this.emit('status', app, status);
     }
     return status;
   }
@@ -259,7 +300,7 @@ export class Controller extends EventEmitter {
       const spec = this.specs.state.apps.get(app);
       const conflict = spec ? this.conflicts.get(app) : undefined;
       const appId = this.allocations.get(app);
-      if (conflict) result.set(app, { code: 'E_PORT_CONFLICT', message: conflict });
+      if (conflict) result.set(app, conflict);
       else if (!spec && !this.prune.allowed.has(app)) result.set(app, { code: 'E_PRUNE_REFUSED', message: this.prune.refusal ?? 'uninstall held back' });
       else {
         try {
@@ -272,6 +313,20 @@ export class Controller extends EventEmitter {
       }
     }
     return result;
+  }
+
+  /**
+   * What a reconcile would do for one app now, from the specs and observations held in memory
+   * (no reload, no engine call unless the app's cache is stale): `describe` shows it.
+   */
+  async pendingPlan(app: string): Promise<Plan | StatusError> {
+    const spec = this.specs.state.apps.get(app);
+    const conflict = spec ? this.conflicts.get(app) : undefined;
+    if (conflict) return conflict;
+    const appId = this.allocations.get(app);
+    if (!spec && !this.prune.allowed.has(app) && this.prune.refusal) return { code: 'E_PRUNE_REFUSED', message: this.prune.refusal };
+    if (spec && appId === undefined) return { code: 'E_PORT_CONFLICT', message: 'no app id allocated' };
+    return planApp(app, spec && appId !== undefined ? { spec, appId } : undefined, await this.observer.app(app), await this.currentPlanContext());
   }
 
   get pruneRefusal(): string | undefined {

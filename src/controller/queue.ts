@@ -9,7 +9,13 @@ export type HandlerOutcome =
   | { readonly outcome: 'done' }
   /** Not converged yet (a container starting, a dependency not healthy): look again later. */
   | { readonly outcome: 'requeue'; readonly afterMs: number }
-  | { readonly outcome: 'failed' };
+  | { readonly outcome: 'failed' }
+  /**
+   * Not an error of ours, but nothing to do until the world calms down (a crash-looping container):
+   * look again only after the key's exponential backoff, like a failure, and let the events that
+   * arrive meanwhile collapse into that one retry instead of hammering the engine.
+   */
+  | { readonly outcome: 'backoff' };
 
 export interface KeyedQueueOptions {
   readonly concurrency: number;
@@ -18,6 +24,10 @@ export interface KeyedQueueOptions {
   readonly maxBackoffMs?: number;
   /** Failures after which a key is given up until it is added again (`apply --once`); default never. */
   readonly maxFailures?: number;
+  /** Called after every run of the handler, for metrics. */
+  readonly onResult?: (key: string, outcome: HandlerOutcome['outcome'], durationMs: number) => void;
+  /** Called when a run ends with nothing queued or running (later retries may wait on timers). */
+  readonly onDrained?: () => void;
 }
 
 export class KeyedQueue {
@@ -37,6 +47,16 @@ export class KeyedQueue {
   /** Keys waiting to run (queued or held back by a timer), for metrics. */
   get depth(): number {
     return this.queued.size + this.timers.size;
+  }
+
+  /** Keys ready to run now (not waiting on a timer). */
+  get readyCount(): number {
+    return this.queued.size;
+  }
+
+  /** Keys held back by a timer: a backoff after a failure, or a poll of a converging app. */
+  get delayedCount(): number {
+    return this.timers.size;
   }
 
   get activeCount(): number {
@@ -85,13 +105,20 @@ export class KeyedQueue {
     this.queued.delete(key);
     this.running.add(key);
     let result: HandlerOutcome;
+    const startedAt = performance.now();
     try {
       result = await this.options.handler(key);
     } catch {
       result = { outcome: 'failed' };
     }
     this.running.delete(key);
-    if (result.outcome === 'failed') {
+    this.options.onResult?.(key, result.outcome, performance.now() - startedAt);
+    this.scheduleFollowUp(key, result);
+    if (this.queued.size === 0 && this.running.size === 0) this.options.onDrained?.();
+  }
+
+  private scheduleFollowUp(key: string, result: HandlerOutcome): void {
+    if (result.outcome === 'failed' || result.outcome === 'backoff') {
       const failures = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, failures);
       this.dirty.delete(key);

@@ -1,6 +1,6 @@
 /**
  * The controller's durable state under stateDir: app id allocations, the last good spec of every
- * file, and the status of every app. Every write is atomic; a lost allocations file is recovered
+ * file, the status of every app, recent events, and the instance lock (lock.ts). Every write is atomic; a lost allocations file is recovered
  * from container labels by the caller.
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import path from 'node:path';
 import { AmahiError } from '../errors.js';
 import type { AppSpec } from '../model/spec.js';
 import type { AppStatus } from '../model/status.js';
+import type { ControllerEvent } from '../status/events.js';
 import { isErrno, writeJsonAtomic } from '../util/fs.js';
 
 const STATE_VERSION = 1;
@@ -56,6 +57,16 @@ export class StateStore {
       names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).map((n) => this.readJson<AppStatus>(path.join('status', n))),
     );
     return statuses.filter((s): s is AppStatus => s !== undefined);
+  }
+
+  /** Recent controller events, saved at shutdown for `describe` without a running daemon. */
+  async readEvents(): Promise<ControllerEvent[]> {
+    const data = await this.readJson<{ events?: ControllerEvent[] }>('events.json');
+    return Array.isArray(data?.events) ? data.events : [];
+  }
+
+  async writeEvents(events: readonly ControllerEvent[]): Promise<void> {
+    await this.writeJson('events.json', { version: STATE_VERSION, events });
   }
 
   private async readJson<T>(name: string): Promise<T | undefined> {

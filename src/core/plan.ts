@@ -41,6 +41,8 @@ export interface DesiredApp {
   readonly appId: number;
   /** By container key, for containers with `build`. */
   readonly builds?: ReadonlyMap<string, LocalBuild> | undefined;
+  /** Subnet for the app network when it must be created (chosen by core/subnets.ts). */
+  readonly networkSubnet?: string | undefined;
 }
 
 /**
@@ -92,7 +94,7 @@ export function planApp(app: string, desired: DesiredApp | undefined, observed: 
   const network = networkName(ctx.host.instance, app);
   const needsNetwork = spec.containers.some((c) => !c.hostNetwork);
   if (needsNetwork && !observed.networks.some((n) => n.name === network)) {
-    operations.push({ kind: 'CreateNetwork', app, cause: 'network missing', network, labels: ownerLabels(ctx.host.instance, app) });
+    operations.push({ kind: 'CreateNetwork', app, cause: 'network missing', network, labels: ownerLabels(ctx.host.instance, app), subnet: desired.networkSubnet });
   }
   const volumes = [...new Set(spec.containers.flatMap((c) => c.volumes.filter((v) => v.kind === 'volume').map((v) => v.source)))].sort();
   for (const volume of volumes) {

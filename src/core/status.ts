@@ -35,6 +35,7 @@ export interface StatusInput {
 
 const REASON_BY_CODE: Record<string, string> = {
   E_PORT_CONFLICT: 'PortConflict',
+  E_HOSTNAME_CONFLICT: 'HostnameConflict',
   E_IMAGE_PULL: 'ImagePullFailed',
   E_IMAGE_BUILD: 'ImageBuildFailed',
   E_PROXY_CONFIG_INVALID: 'ProxyConfigInvalid',
@@ -52,6 +53,21 @@ export const reasonForCode = (code: string): string => REASON_BY_CODE[code] ?? '
 
 /** Restarts at or above which a restarting container counts as crash-looping. */
 export const CRASH_LOOP_RESTARTS = 3;
+/** A crash-looping container must stay up this long to count as recovered (the engine's own rule). */
+export const CRASH_LOOP_RECOVERY_SECONDS = 10;
+
+/**
+ * How long a running container has been up, from the engine's list text ("Up 5 seconds",
+ * "Up Less than a second", "Up About a minute (healthy)"); undefined when not running or unknown.
+ */
+export function uptimeSeconds(statusText: string): number | undefined {
+  const match = /^Up (Less than a second|About an? (minute|hour)|(\d+) (second|minute|hour|day|week|month|year)s?)/.exec(statusText);
+  if (!match) return undefined;
+  if (match[1] === 'Less than a second') return 0;
+  if (match[2]) return match[2] === 'minute' ? 60 : 3600;
+  const unit: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400, week: 604800, month: 2592000, year: 31536000 };
+  return Number(match[3]) * (unit[match[4] ?? 'second'] ?? 1);
+}
 
 interface Assessment {
   readonly ready: [ConditionStatus, string, string];
@@ -60,7 +76,10 @@ interface Assessment {
 }
 
 function containerProblem(container: ObservedContainer, restarts: number | undefined): [string, string] | undefined {
-  if (container.state === 'restarting' || (restarts !== undefined && restarts >= CRASH_LOOP_RESTARTS && container.state !== 'running')) {
+  const crashLooped = restarts !== undefined && restarts >= CRASH_LOOP_RESTARTS;
+  // Between two crashes the list shows a crash-looping container "Up 1 second": that is not recovery.
+  const justRestarted = container.state === 'running' && (uptimeSeconds(container.statusText) ?? Infinity) < CRASH_LOOP_RECOVERY_SECONDS;
+  if (container.state === 'restarting' || (crashLooped && (container.state !== 'running' || justRestarted))) {
     return ['CrashLoopBackOff', `container ${container.key} keeps crashing${restarts === undefined ? '' : ` (${restarts} restarts)`}: ${container.statusText}`];
   }
   if (container.health === 'unhealthy') return ['Unhealthy', `container ${container.key} is unhealthy`];
@@ -71,7 +90,20 @@ function containerProblem(container: ObservedContainer, restarts: number | undef
   return undefined;
 }
 
-function assess(input: StatusInput): Assessment {
+/**
+ * Restart counts by container id: this pass's inspections over the counts the previous status knew
+ * for the same container (a running container is not inspected, but its count is still true).
+ */
+function knownRestarts(input: StatusInput): ReadonlyMap<string, number> {
+  const known = new Map<string, number>();
+  for (const container of input.previous?.containers ?? []) {
+    if (container.id && container.restarts !== undefined) known.set(container.id, container.restarts);
+  }
+  for (const [id, count] of input.restarts) known.set(id, count);
+  return known;
+}
+
+function assess(input: StatusInput, restarts: ReadonlyMap<string, number>): Assessment {
   const { plan, error, spec } = input;
   const refusedNote = input.refused ? `a newer version in ${input.refused.file} was refused (${input.refused.problems.length} problem(s)); the last good version stays in force` : '';
   // Degraded while the app runs: a refused newer spec, or a vhost file we may not touch.
@@ -116,7 +148,7 @@ function assess(input: StatusInput): Assessment {
   for (const container of input.observed.containers) {
     // A container the planner holds back for a dependency is waiting, not failed (e.g. stopped while its database is recreated).
     if (container.state === 'exited' && waiting.some((w) => w.container === container.key)) continue;
-    const problem = containerProblem(container, input.restarts.get(container.id));
+    const problem = containerProblem(container, restarts.get(container.id));
     const specContainer = spec.containers.find((c) => c.key === container.key);
     const completed = container.state === 'exited' && container.exitCode === 0 && specContainer?.restart !== 'always' && specContainer?.restart !== 'unless-stopped';
     if (problem && !completed) return { ready: ['False', problem[0], problem[1]], progressing: ['False', problem[0], problem[1]], degraded: ['True', problem[0], problem[1]] };
@@ -145,7 +177,7 @@ function condition(type: ConditionType, [status, reason, message]: [ConditionSta
 }
 
 /** One entry per spec container, from the containers of the single-host runtime. */
-function containerStatuses(input: StatusInput): ContainerStatus[] {
+function containerStatuses(input: StatusInput, restarts: ReadonlyMap<string, number>): ContainerStatus[] {
   return (input.spec?.containers ?? []).map((container) => {
     const observed = input.observed.containers.find((c) => c.key === container.key && c.name === containerName(input.instance, input.app, container.key))
       ?? input.observed.containers.find((c) => c.key === container.key);
@@ -155,7 +187,7 @@ function containerStatuses(input: StatusInput): ContainerStatus[] {
       id: observed?.id,
       state: observed?.state ?? 'missing',
       health: observed?.health ?? 'none',
-      restarts: observed ? input.restarts.get(observed.id) : undefined,
+      restarts: observed ? restarts.get(observed.id) : undefined,
       image: container.image,
       imageId: observed?.imageId,
       replicas: container.replicas > 1
@@ -166,10 +198,11 @@ function containerStatuses(input: StatusInput): ContainerStatus[] {
 }
 
 export function computeStatus(input: StatusInput): AppStatus {
-  const assessment = assess(input);
+  const restarts = knownRestarts(input);
+  const assessment = assess(input, restarts);
   const containers = input.spec && input.observed.services !== undefined
     ? serviceContainerStatuses(input.spec, input.observed.services, input.instance)
-    : containerStatuses(input);
+    : containerStatuses(input, restarts);
   const ready = assessment.ready[0] === 'True';
   return {
     name: input.app,
@@ -196,6 +229,11 @@ export function computeStatus(input: StatusInput): AppStatus {
 /** Whether the app is in a passing state worth looking at again soon (starting, waiting). */
 export function isTransitional(status: AppStatus): boolean {
   return status.conditions.some((c) => c.type === 'Progressing' && c.status === 'True');
+}
+
+/** Whether the app waits on a crash-looping container: look again only after a backoff. */
+export function isCrashLooping(status: AppStatus): boolean {
+  return status.conditions.some((c) => c.type === 'Ready' && c.reason === 'CrashLoopBackOff');
 }
 
 export function isReady(status: AppStatus): boolean {

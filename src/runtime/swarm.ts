@@ -1,8 +1,9 @@
 /**
  * The Swarm runtime: the same apps as Swarm services, driven through a manager node's engine with
- * dockerode. Each container key is one service, the app network is an attachable overlay network,
- * and images, volumes and leftover containers go through the single-host runtime on the manager.
- * Observation adds one list each of services, tasks and nodes. Decides nothing.
+ * dockerode. Each container key is one service, the app network is an attachable overlay network.
+ * It is the single-host runtime of the manager plus services: images, volumes, leftover containers,
+ * engine events and logs of the tasks on the manager go through what it inherits. Observation adds
+ * one list each of services, tasks and nodes. Decides nothing.
  */
 import { existsSync } from 'node:fs';
 import type Docker from 'dockerode';
@@ -11,7 +12,6 @@ import { imageRepository } from '../core/image-ref.js';
 import type { RuntimeTarget } from '../core/plan.js';
 import { LABELS, instanceFilter } from '../core/names.js';
 import { AmahiError, DockerError } from '../errors.js';
-import type { ObservedImage } from '../model/observed.js';
 import type { ServiceBlueprint } from '../model/plan.js';
 import { DockerRuntime } from './docker.js';
 import { toDockerError } from './docker-errors.js';
@@ -33,27 +33,15 @@ const FINISHED: ReadonlySet<string> = new Set(['complete', 'shutdown', 'failed',
 
 const hostHasIpvs = (): boolean => existsSync('/proc/net/ip_vs') || existsSync('/sys/module/ip_vs');
 
-export class SwarmRuntime implements Runtime {
-  readonly instance: string;
-  /** Images, volumes, builds and the containers of an earlier single-host install, on the manager. */
-  private readonly local: DockerRuntime;
+export class SwarmRuntime extends DockerRuntime implements Runtime {
   private managerChecked = false;
 
-  constructor(private readonly options: SwarmRuntimeOptions) {
-    this.instance = options.instance;
-    this.local = new DockerRuntime({ socketPath: options.socketPath, instance: options.instance });
+  constructor(private readonly swarm: SwarmRuntimeOptions) {
+    super({ socketPath: swarm.socketPath, instance: swarm.instance });
   }
 
-  get requestCount(): number {
-    return this.local.requestCount;
-  }
-
-  docker(): Promise<Docker> {
-    return this.local.docker();
-  }
-
-  async ping(): Promise<void> {
-    await this.local.ping();
+  override async ping(): Promise<void> {
+    await super.ping();
     await this.ensureManager(await this.docker());
   }
 
@@ -68,19 +56,19 @@ export class SwarmRuntime implements Runtime {
     }
     const state = info.Swarm?.LocalNodeState ?? 'inactive';
     if (state !== 'active' || info.Swarm?.ControlAvailable !== true) {
-      throw new AmahiError('E_DOCKER_UNAVAILABLE', `runtime.kind is swarm, but the engine at ${this.options.socketPath} is not a manager of an active swarm `
+      throw new AmahiError('E_DOCKER_UNAVAILABLE', `runtime.kind is swarm, but the engine at ${this.swarm.socketPath} is not a manager of an active swarm `
         + `(swarm state: ${state}${state === 'active' ? ', a worker' : ''}); run \`docker swarm init\` there, point docker.socketPath at a manager, or set runtime.kind: docker`);
     }
     this.managerChecked = true;
   }
 
-  async observe(app?: string): Promise<RuntimeObservation> {
+  override async observe(app?: string): Promise<RuntimeObservation> {
     const docker = await this.docker();
     await this.ensureManager(docker);
     const filters = { label: [...instanceFilter(this.instance), ...(app ? [`${LABELS.app}=${app}`] : [])] };
     try {
       const [local, services, tasks, nodes] = await Promise.all([
-        this.local.observe(app),
+        super.observe(app),
         docker.listServices({ filters }),
         docker.listTasks({ filters }) as Promise<EngineTask[]>,
         docker.listNodes() as Promise<EngineNode[]>,
@@ -117,17 +105,13 @@ export class SwarmRuntime implements Runtime {
     return new Map([...byApp].map(([app, entries]) => [app, entries.sort().join(',')]));
   }
 
-  images(): Promise<ReadonlyMap<string, ObservedImage>> {
-    return this.local.images();
-  }
-
   /**
    * The routing mesh is used when asked (on), never when not (off), and with auto when the swarm has
    * an ingress network and this host's kernel has IPVS: without IPVS the mesh accepts the port and
    * answers nothing. The controller runs on a manager; mixed kernels need routingMesh: off or on.
    */
   async target(): Promise<RuntimeTarget> {
-    if (this.options.routingMesh !== 'auto') return { kind: 'swarm', routingMesh: this.options.routingMesh === 'on' };
+    if (this.swarm.routingMesh !== 'auto') return { kind: 'swarm', routingMesh: this.swarm.routingMesh === 'on' };
     const docker = await this.docker();
     await this.ensureManager(docker);
     let ingress: boolean;
@@ -137,10 +121,10 @@ export class SwarmRuntime implements Runtime {
     } catch (error) {
       throw toDockerError(error, 'cannot list the swarm\'s networks');
     }
-    return { kind: 'swarm', routingMesh: ingress && (this.options.ipvsPresent ?? hostHasIpvs)() };
+    return { kind: 'swarm', routingMesh: ingress && (this.swarm.ipvsPresent ?? hostHasIpvs)() };
   }
 
-  async apply(op: RuntimeOperation, options: ApplyOptions = {}): Promise<void> {
+  override async apply(op: RuntimeOperation, options: ApplyOptions = {}): Promise<void> {
     const docker = await this.docker();
     try {
       switch (op.kind) {
@@ -163,7 +147,7 @@ export class SwarmRuntime implements Runtime {
           await this.removeService(docker, op.serviceId, op.timeoutSeconds);
           return;
         default:
-          await this.local.apply(op, options);
+          await super.apply(op, options);
       }
     } catch (error) {
       throw toDockerError(error, `${op.kind} for app ${op.app} failed`, op.kind);

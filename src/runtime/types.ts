@@ -45,6 +45,27 @@ export interface ApplyOptions {
   readonly onProgress?: (progress: PullProgress) => void;
 }
 
+/** An engine event about one of the instance's containers: a reason to look at its app again. */
+export interface RuntimeEvent {
+  readonly app: string;
+  /** die, destroy, stop, oom, start, health_status (the health state follows as `health`). */
+  readonly action: string;
+  readonly health?: string | undefined;
+  /** Exit code of a `die`. */
+  readonly exitCode?: number | undefined;
+  readonly containerId: string;
+  readonly name: string;
+  /** Engine time of the event, in ms since the epoch. */
+  readonly at: number;
+}
+
+export interface EventWatch {
+  readonly onEvent: (event: RuntimeEvent) => void;
+  /** Called once the engine accepted the subscription (events from now on will arrive). */
+  readonly onConnected: () => void;
+  readonly signal: AbortSignal;
+}
+
 export interface Runtime {
   /** Fails with E_DOCKER_UNAVAILABLE when the engine cannot be reached. */
   ping(): Promise<void>;
@@ -55,4 +76,14 @@ export interface Runtime {
   apply(operation: RuntimeOperation, options?: ApplyOptions): Promise<void>;
   /** Which runtime this is, as the planner needs it; absent: the single-host runtime. */
   target?(): Promise<RuntimeTarget>;
+
+  /** Restart counts by container id (one inspect each; callers ask only about crashed containers). */
+  restartCounts?(containerIds: readonly string[]): Promise<ReadonlyMap<string, number>>;
+  /**
+   * Streams the instance's container events. Resolves when the stream ends (the engine went away)
+   * or the signal aborts it, rejects when it cannot connect; the caller reconnects.
+   */
+  watchEvents?(watch: EventWatch): Promise<void>;
+  /** IPv4 subnets of every network on the engine (ours or not), to place a new app network. */
+  networkSubnets?(): Promise<string[]>;
 }

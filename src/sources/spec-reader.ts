@@ -3,6 +3,12 @@
  * that git-sync swaps atomically: the link is resolved once per snapshot and every file is read
  * through the resolved path, so a swap mid-read cannot mix two revisions; a read that hits ENOENT
  * because the old checkout vanished is retried from the start.
+ *
+ * Invariant: a snapshot is returned only if the link resolved to the same directory before and after
+ * every file was read. git-sync swaps the link first and deletes the old worktree afterwards, so a
+ * read that saw a worktree being deleted (a directory listing with files missing, which is not an
+ * error) always sees the link moved, and is retried: a half-deleted checkout never looks like
+ * "these apps were removed".
  */
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,7 +28,14 @@ export interface SpecDirSnapshot {
   readonly readAt: number;
 }
 
-const RETRIES = 3;
+const RETRIES = 5;
+
+/** The link moved while a snapshot was read: retry. */
+class SnapshotMoved extends Error {
+  constructor(readonly from: string, readonly to: string) {
+    super(`the specs directory moved from ${from} to ${to} while it was read`);
+  }
+}
 
 export async function readSpecDir(dir: string): Promise<SpecDirSnapshot> {
   let lastError: unknown;
@@ -31,7 +44,10 @@ export async function readSpecDir(dir: string): Promise<SpecDirSnapshot> {
       return await readOnce(dir);
     } catch (error) {
       lastError = error;
-      if (!isErrno(error, 'ENOENT') || attempt === RETRIES - 1) break;
+      const retryable = isErrno(error, 'ENOENT', 'ENOTDIR') || error instanceof SnapshotMoved;
+      if (!retryable || attempt === RETRIES - 1) break;
+      // A swap in progress: give the writer a moment (the old worktree is being deleted).
+      await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
     }
   }
   const reason = (lastError as Error | undefined)?.message ?? 'unknown error';
@@ -55,7 +71,10 @@ async function readOnce(dir: string): Promise<SpecDirSnapshot> {
     const bytes = info.size > MAX_SPEC_BYTES ? new Uint8Array(0) : await readFile(resolvedFile);
     files.push({ file: path.join(dir, entry.name), bytes, size: info.size });
   }
-  return { dir, resolvedDir, revision: await revisionOf(dir, resolvedDir), files, readAt: Date.now() };
+  const revision = await revisionOf(dir, resolvedDir);
+  const after = await realpath(dir);
+  if (after !== resolvedDir) throw new SnapshotMoved(resolvedDir, after);
+  return { dir, resolvedDir, revision, files, readAt: Date.now() };
 }
 
 /** The revision a snapshot comes from: the target of the nearest symlink on the path, or git HEAD. */

@@ -46,8 +46,8 @@ describe('replicas on one host and on Swarm', () => {
     {
       name: 'replicas must be a whole number from 1 to 64',
       text: app('    worker: { image: "w:1", replicas: 0 }\n'),
-      docker: ['6:39 spec.containers.worker.replicas: 0 is out of range: must be >= 1.'],
-      swarm: ['6:39 spec.containers.worker.replicas: 0 is out of range: must be >= 1.'],
+      docker: ['6:39 spec.containers.worker.replicas: 0 is out of range: must be at least 1.'],
+      swarm: ['6:39 spec.containers.worker.replicas: 0 is out of range: must be at least 1.'],
     },
   ];
   for (const c of cases) {
