@@ -4,7 +4,7 @@ import { isReady, type StatusError } from '../core/status.js';
 import type { Plan } from '../model/plan.js';
 import type { AppStatus } from '../model/status.js';
 import type { ControllerEvent } from '../status/events.js';
-import { age, formatPlans, table } from './format.js';
+import { age, formatPlans, formatTasks, table } from './format.js';
 
 export interface Description {
   readonly status: AppStatus;
@@ -39,6 +39,8 @@ export function formatDescription({ status, events, plan, source }: Description,
       ...status.containers.map((c) => [c.key, c.name, c.state, c.health, c.restarts === undefined ? '-' : String(c.restarts), c.image, c.id?.slice(0, 12) ?? '-']),
     ])),
   ];
+  const tasks = formatTasks(status, now);
+  if (tasks) lines.push('Tasks:', indent(tasks));
   if (status.lastError) lines.push(field('Last error', `${status.lastError.code}: ${status.lastError.message} (${age(status.lastError.at, now)} ago)`));
   if (status.refusedSpec) {
     lines.push(`Refused spec:  ${status.refusedSpec.file} (the last good version stays in force)`);

@@ -151,6 +151,8 @@ test('an app becomes one service per container on an attachable overlay network,
   const table = await runCli(env, ['get', 'shop']);
   assert.match(table.stdout, /CONTAINER +TASK +STATE +DESIRED +NODE/);
   assert.match(table.stdout, new RegExp(`web +t-[0-9a-f]+_shop_web\\.1 +running +running +${swarm.manager.hostname} \\(${swarm.manager.address.replaceAll('.', '\\.')}\\)`));
+  const described = await runCli(env, ['describe', 'shop']);
+  assert.match(described.stdout, /\nTasks:\n +CONTAINER +TASK +STATE +DESIRED +NODE +SINCE +MESSAGE\n +api +t-[0-9a-f]+_shop_api\.1 +running +running/);
 
   const versions = (await services(env)).map((s) => `${s.ID}@${s.Version?.Index}`).sort();
   const tasks = (await swarm.manager.docker.listTasks({ filters: { label: [`org.amahi.instance=${env.instance}`] } })).map((t: { ID: string }) => t.ID).sort();
