@@ -16,7 +16,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -328,9 +328,4 @@ export async function startSwarm(options: { workers?: number } = {}): Promise<Sw
       await sweep(id);
     },
   };
-}
-
-/** Whether this machine can run the private swarms (root, ip, nsenter, unshare, dockerd). */
-export function canRunSwarms(): boolean {
-  return process.getuid?.() === 0 && ['/usr/sbin/dockerd', '/usr/bin/dockerd'].some((p) => existsSync(p));
 }
