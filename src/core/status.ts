@@ -6,8 +6,10 @@ import type { ObservedApp, ObservedContainer } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
 import type { AppSpec } from '../model/spec.js';
 import type { AppStatus, Condition, ConditionStatus, ConditionType, ContainerStatus } from '../model/status.js';
+import type { ImagePin, UpdateResult } from '../model/update.js';
 import type { RefusedSpec } from './desired.js';
 import { containerName } from './names.js';
+import { applicablePins, digestFor, shortId } from './update.js';
 
 export interface StatusError {
   readonly code: string;
@@ -30,6 +32,9 @@ export interface StatusInput {
   readonly restarts: ReadonlyMap<string, number>;
   readonly previous: AppStatus | undefined;
   readonly now: Date;
+  /** Rollback pins of the app by container key (those that still apply make it Degraded: UpdateFailed). */
+  readonly pins?: ReadonlyMap<string, ImagePin> | undefined;
+  readonly lastUpdate?: UpdateResult | undefined;
 }
 
 const REASON_BY_CODE: Record<string, string> = {
@@ -106,11 +111,12 @@ function assess(input: StatusInput, restarts: ReadonlyMap<string, number>): Asse
   const refusedNote = input.refused ? `a newer version in ${input.refused.file} was refused (${input.refused.problems.length} problem(s)); the last good version stays in force` : '';
   // Degraded while the app runs: a refused newer spec, or a vhost file we may not touch.
   const foreignVhost = spec?.web && input.observed.vhost && !input.observed.vhost.managed ? input.observed.vhost.file : undefined;
+  const rolledBack = spec ? rollbackNote(input.app, applicablePins(spec, input.pins, input.observed.imagesByRef)) : '';
   const degradedNote: [ConditionStatus, string, string] = refusedNote
     ? ['True', 'SpecRefused', refusedNote]
     : foreignVhost
       ? ['True', 'VhostNotManaged', `${foreignVhost} has no managed marker of instance ${input.instance}, so it is left alone and serves whatever it says; remove it to let the controller write this app's vhost`]
-      : ['False', 'AsExpected', ''];
+      : rolledBack ? ['True', 'UpdateFailed', rolledBack] : ['False', 'AsExpected', ''];
   if (!spec) {
     const message = input.refused ? `the spec in ${input.refused.file} is invalid and there is no earlier good version` : 'no spec';
     return { ready: ['False', 'SpecInvalid', message], progressing: ['False', 'SpecInvalid', message], degraded: ['True', 'SpecInvalid', message] };
@@ -149,6 +155,13 @@ function assess(input: StatusInput, restarts: ReadonlyMap<string, number>): Asse
   };
 }
 
+/** Degraded while a failed update holds containers on their previous image. */
+function rollbackNote(app: string, pins: ReadonlyMap<string, ImagePin>): string {
+  if (pins.size === 0) return '';
+  const held = [...pins].map(([key, pin]) => `${key} runs ${shortId(pin.imageId)} instead of ${shortId(pin.rejectedImageId)} of ${pin.image} (${pin.reason})`);
+  return `an update was rolled back: ${held.join('; ')}; amahictl update ${app} tries again, a newer image under the tag is picked up by the next update`;
+}
+
 function condition(type: ConditionType, [status, reason, message]: [ConditionStatus, string, string], previous: AppStatus | undefined, now: Date): Condition {
   const before = previous?.conditions.find((c) => c.type === type);
   const lastTransitionTime = before && before.status === status ? before.lastTransitionTime : now.toISOString();
@@ -158,9 +171,11 @@ function condition(type: ConditionType, [status, reason, message]: [ConditionSta
 export function computeStatus(input: StatusInput): AppStatus {
   const restarts = knownRestarts(input);
   const assessment = assess(input, restarts);
+  const pins = input.spec ? applicablePins(input.spec, input.pins, input.observed.imagesByRef) : new Map<string, ImagePin>();
   const containers: ContainerStatus[] = (input.spec?.containers ?? []).map((container) => {
     const observed = input.observed.containers.find((c) => c.key === container.key && c.name === containerName(input.instance, input.app, container.key))
       ?? input.observed.containers.find((c) => c.key === container.key);
+    const runningImage = observed?.imageId === undefined ? undefined : input.observed.imagesByRef.get(observed.imageId);
     return {
       key: container.key,
       name: observed?.name ?? containerName(input.instance, input.app, container.key),
@@ -170,6 +185,8 @@ export function computeStatus(input: StatusInput): AppStatus {
       restarts: observed ? restarts.get(observed.id) : undefined,
       image: container.image,
       imageId: observed?.imageId,
+      imageDigest: digestFor(runningImage, container.image),
+      pinnedImageId: pins.get(container.key)?.imageId,
     };
   });
   const ready = assessment.ready[0] === 'True';
@@ -192,6 +209,7 @@ export function computeStatus(input: StatusInput): AppStatus {
     refusedSpec: input.refused,
     installedAt: input.previous?.installedAt ?? (input.observed.containers.length > 0 ? input.now.toISOString() : undefined),
     updatedAt: input.now.toISOString(),
+    lastUpdate: input.lastUpdate,
   };
 }
 

@@ -1,6 +1,7 @@
 /** Kubernetes-style status of an app, computed from observation on every pass. */
 import type { SpecProblem } from '../errors.js';
 import type { ContainerState, HealthState } from './observed.js';
+import type { UpdateResult } from './update.js';
 
 export type ConditionType = 'Ready' | 'Progressing' | 'Degraded';
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -23,6 +24,10 @@ export interface ContainerStatus {
   readonly restarts: number | undefined;
   readonly image: string;
   readonly imageId: string | undefined;
+  /** Registry digest (repo@sha256:...) of the image the container runs, when it was pulled. */
+  readonly imageDigest?: string | undefined;
+  /** Set while a failed update holds the container on this (older) image ID. */
+  readonly pinnedImageId?: string | undefined;
 }
 
 export interface AppStatus {
@@ -39,4 +44,6 @@ export interface AppStatus {
   readonly refusedSpec: { readonly file: string; readonly problems: readonly SpecProblem[] } | undefined;
   readonly installedAt: string | undefined;
   readonly updatedAt: string;
+  /** The last `amahictl update` or automatic update of the app: when, from -> to, outcome, reason. */
+  readonly lastUpdate?: UpdateResult | undefined;
 }
