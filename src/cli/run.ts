@@ -9,15 +9,19 @@
  */
 import type { AmahiError } from '../errors.js';
 import { Daemon } from '../controller/daemon.js';
+import { Day2 } from '../controller/day2.js';
 import { InstanceLock } from '../controller/lock.js';
 import { ApiServer, parseListen } from '../status/api.js';
 import { EventLog, recordControllerEvents, recordEngineEvent } from '../status/events.js';
 import { Metrics } from '../status/metrics.js';
+import { recordDay2Events } from '../status/day2-events.js';
+import { ResourceMetrics } from '../status/metrics-day2.js';
 import { buildContext, buildController, type CliContext, type GlobalOptions } from './context.js';
 
 interface Running {
   readonly context: CliContext;
   readonly daemon: Daemon;
+  readonly day2: Day2;
   readonly detach: () => void;
   readonly started: Promise<void>;
 }
@@ -28,6 +32,8 @@ export class DaemonProcess {
   private apiKey = '';
   private readonly events = new EventLog();
   private readonly metrics = new Metrics();
+  /** Per-app CPU, memory, network and restarts in /metrics, sampled when scraped. */
+  readonly resources = new ResourceMetrics(this.metrics.registry, () => this.running && { controller: this.running.daemon.controller, runtime: this.running.context.runtime });
   private chain: Promise<unknown> = Promise.resolve();
   private stopping = false;
   private fail: (error: unknown) => void = () => undefined;
@@ -62,7 +68,13 @@ export class DaemonProcess {
 
   private startDaemon(context: CliContext): void {
     const controller = buildController(context);
-    const detachEvents = recordControllerEvents(controller, this.events);
+    const detachControllerEvents = recordControllerEvents(controller, this.events);
+    const detachDay2Events = recordDay2Events(controller, this.events);
+    const detachEvents = (): void => {
+      detachControllerEvents();
+      detachDay2Events();
+    };
+    const day2 = new Day2({ controller, runtime: context.runtime, config: context.config, images: context.images, logger: context.logger });
     const daemon = new Daemon({
       controller, logger: context.logger, specsDir: context.config.specsDir,
       relistIntervalMs: context.config.relistIntervalMs, resyncIntervalMs: context.config.resyncIntervalMs,
@@ -78,11 +90,12 @@ export class DaemonProcess {
       engineConnected: () => daemon.engineEvents.connected,
       ready: () => daemon.ready,
     });
-    const started = daemon.start().catch((error: unknown) => {
+    // Schedules start after the first full pass: an overdue auto update needs the specs read.
+    const started = daemon.start().then(() => day2.start()).catch((error: unknown) => {
       context.logger.fatal({ err: error }, 'the controller could not start');
       this.fail(error);
     });
-    this.running = { context, daemon, detach: detachEvents, started };
+    this.running = { context, daemon, day2, detach: detachEvents, started };
   }
 
   private async startApi(): Promise<void> {
@@ -95,7 +108,7 @@ export class DaemonProcess {
     const listen = parseListen(apiConfig.listen);
     if (listen) {
       this.api = new ApiServer({
-        listen, token: apiConfig.token, daemon: () => this.running?.daemon, events: this.events, metrics: this.metrics,
+        listen, token: apiConfig.token, daemon: () => this.running?.daemon, day2: () => this.running?.day2, events: this.events, metrics: this.metrics,
         logger: this.context.logger.child({ component: 'api' }),
       });
       await this.api.start();
@@ -106,6 +119,7 @@ export class DaemonProcess {
   private async stopDaemon(): Promise<void> {
     const running = this.running;
     if (!running) return;
+    await running.day2.stop();
     await running.daemon.stop();
     await running.started;
     running.detach();

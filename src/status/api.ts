@@ -13,6 +13,7 @@
  *                                     (or ?watch=1) a Server-Sent Events stream of the same objects
  *   POST /api/v1/apps/{name}/reconcile  202: the app is queued now (token)
  *   POST /api/v1/resync                 202: every app is queued now (token)
+ *   ... and the day-2 routes of api-day2.ts: host, gc, apps/{name}/update, apps/{name}/logs
  *
  * Errors are {error: {code, message}} with a stable code. On a loopback listener, requests whose
  * Host header names something other than a loopback address or localhost are refused (a web page
@@ -22,10 +23,12 @@ import { timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { Daemon } from '../controller/daemon.js';
+import type { Day2 } from '../controller/day2.js';
 import { ConfigInvalidError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { EventLog, ControllerEvent } from './events.js';
 import type { Metrics } from './metrics.js';
+import { day2Route } from './api-day2.js';
 
 export const API_VERSION = 'amahi.org/v1';
 
@@ -52,9 +55,11 @@ export interface ApiOptions {
   readonly events: EventLog;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Updates, gc, logs and host facts of the daemon serving now (api-day2.ts). */
+  readonly day2?: () => Day2 | undefined;
 }
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
     super(message);
   }
@@ -165,6 +170,7 @@ export class ApiServer {
       void daemon.requestFullPass();
       return sendJson(response, 202, { queued: 'all' });
     }
+    if (await day2Route({ request, response, url, parts, daemon, day2: this.options.day2?.(), allow, streams: this.streams })) return;
     if (path === '/api/v1/apps' || path.startsWith('/api/v1/apps/')) {
       if (!daemon) throw new HttpError(503, 'E_NOT_READY', 'the controller is starting');
       return this.apps(daemon, parts.slice(3), allow, response);
@@ -246,7 +252,7 @@ export class ApiServer {
   }
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = `${JSON.stringify(body, null, 2)}\n`;
   response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
   response.end(text);
