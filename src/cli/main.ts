@@ -13,6 +13,7 @@ import { logsCommand, type LogsOptions } from './logs.js';
 import { validateCommand } from './validate.js';
 import { importCommand, type ImportCommandOptions } from './import.js';
 import { purgeCommand } from './purge.js';
+import { gcCommand, updateCommand } from './day2.js';
 import { proxyInitCommand, type ProxyInitOptions } from './proxy-init.js';
 
 const program = new Command();
@@ -110,6 +111,23 @@ program
   .option('-t, --timestamps', 'prefix each line with its timestamp')
   .action(async (app: string, container: string | undefined, options: LogsOptions) => {
     process.exitCode = await logsCommand(globals(), app, container, options);
+  });
+
+program
+  .command('update <app>')
+  .description('pull newer images of an app, recreate what changed, roll back when the new version is not healthy')
+  .addOption(outputOption())
+  .action(async (app: string, options: { output: string }) => {
+    process.exitCode = await updateCommand(globals(), app, options);
+  });
+
+program
+  .command('gc')
+  .description('remove images this instance pulled or built that nothing needs and that were unused for gc.keepFor (dry run unless --yes)')
+  .option('--yes', 'remove them (default: only print what would be removed and the bytes it frees)')
+  .addOption(outputOption())
+  .action(async (options: { yes?: boolean; output: string }) => {
+    process.exitCode = await gcCommand(globals(), options);
   });
 
 program
