@@ -9,9 +9,11 @@
  *   amahi_app_stats_collect_seconds                         how long the last sample of all containers took
  *
  * Counters restart from zero when a container is recreated (Prometheus' rate() copes with resets).
- * Cost: for every running container of the instance, one stats call (stream=false, one-shot, so
- * the engine answers at once) and one inspect (the restart count), at most 4 at a time, and at most
- * once per 10 s however often /metrics is scraped (all metrics of one scrape share one sample).
+ * Cost: for every running container of the instance, one stats call (stream=false, one-shot) and
+ * one inspect (the restart count), at most 16 at a time, and at most once per 10 s however often
+ * /metrics is scraped (all metrics of one scrape share one sample). The engine answers stats from a
+ * sampler that ticks once a second, even one-shot, and concurrent calls share its tick: a sample of
+ * up to 16 containers takes about a second, of 17-32 about two (README: Metrics).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Controller } from '../controller/controller.js';
@@ -100,7 +102,7 @@ export class ResourceMetrics {
     const startedAt = performance.now();
     const docker = await source.runtime.docker();
     const containers = (await source.controller.observer.allContainers()).filter((c) => c.state === 'running' || c.state === 'restarting');
-    const samples = await pool(containers, this.options.concurrency ?? 4, async (container) => {
+    const samples = await pool(containers, this.options.concurrency ?? 16, async (container) => {
       const usage = await containerUsage(docker, container.id).catch(() => undefined);
       return usage && { app: container.app, container: container.key, usage };
     });
