@@ -80,7 +80,7 @@ async function update(ctx: Day2RouteContext, day2: Day2, app: string): Promise<v
   let layersDone = 0;
   try {
     const result = await day2.updater.update(app, {
-      trigger: 'manual',
+      trigger: 'manual', signal: day2.signal,
       onStep: (message) => send({ type: 'step', message }),
       // Layer completions keep a slow pull's stream alive and tell the user how far it got.
       onPullProgress: (progress) => {
