@@ -6,7 +6,7 @@
  * every full pass of the daemon, so that "unused since" is accurate to one resync.
  */
 import { bookkeep, bytesToFree, gcDecision, type GcItem } from '../core/gc.js';
-import { asAmahiError } from '../errors.js';
+import { AmahiError, asAmahiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ObservedImage } from '../model/observed.js';
 import type { DockerRuntime } from '../runtime/docker.js';
@@ -64,7 +64,11 @@ export class ImageGc {
   }
 
   private async collect(dryRun: boolean): Promise<GcReport> {
-    const { runtime, images: book, instance, keepForMs, logger } = this.options;
+    const { runtime, images: book, instance, keepForMs, logger, controller } = this.options;
+    // What installed apps need comes from the specs: without a complete read, nothing is safe to delete.
+    if (!dryRun && !(controller.specs.everReadOk && controller.specs.lastReadOk)) {
+      throw new AmahiError('E_SPECS_UNREADABLE', `gc removes nothing while the specs directory cannot be read (${controller.specs.lastReadError?.message ?? 'not read yet'})`);
+    }
     const now = new Date();
     const docker = await runtime.docker();
     const [imagesByRef, inUse] = await Promise.all([runtime.images(), imageIdsInUse(docker)]);

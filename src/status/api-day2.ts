@@ -78,13 +78,23 @@ async function update(ctx: Day2RouteContext, day2: Day2, app: string): Promise<v
     if (!response.writableEnded) response.write(`${JSON.stringify(line)}\n`);
   };
   let layersDone = 0;
+  let lastSent = Date.now();
   try {
     const result = await day2.updater.update(app, {
       trigger: 'manual', signal: day2.signal,
-      onStep: (message) => send({ type: 'step', message }),
-      // Layer completions keep a slow pull's stream alive and tell the user how far it got.
+      onStep: (message) => {
+        lastSent = Date.now();
+        send({ type: 'step', message });
+      },
+      // Layer completions, and a line every 20 s of a long download, keep a slow pull's stream
+      // alive (HTTP clients give up on a silent body) and tell the user how far it got.
       onPullProgress: (progress) => {
-        if (/^(Pull complete|Already exists)$/.test(progress.status)) send({ type: 'step', message: `pulling ${progress.image}: ${++layersDone} layer(s) done` });
+        const layerDone = /^(Pull complete|Already exists)$/.test(progress.status);
+        if (layerDone) layersDone += 1;
+        if (!layerDone && Date.now() - lastSent < 20_000) return;
+        lastSent = Date.now();
+        const bytes = progress.current !== undefined && progress.total ? ` (layer ${progress.id}: ${progress.current}/${progress.total} bytes)` : '';
+        send({ type: 'step', message: `pulling ${progress.image}: ${layersDone} layer(s) done${layerDone ? '' : bytes}` });
       },
     });
     send({ type: 'result', result });

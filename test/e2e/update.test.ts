@@ -67,6 +67,10 @@ test('a v2 that fails its healthcheck is rolled back to v1 and stays there; a he
     assert.equal(afterRollback.lastUpdate?.containers[0]?.from, v1Id);
     assert.notEqual(afterRollback.lastUpdate?.containers[0]?.to, v1Id);
     assert.match(afterRollback.containers[0]?.imageDigest ?? '', new RegExp(`^${registry.host}/upd-${env.instance}@sha256:[0-9a-f]{64}$`));
+    const describe = await runCli(env, ['describe', 'upd']);
+    assert.match(describe.stdout, /Degraded\s+True\s+UpdateFailed/);
+    assert.match(describe.stdout, /\s+web\s+\S+upd_web\s+running\s+healthy\s+.*sha256:[0-9a-f]{12} \(pinned\)\n/);
+    assert.match(describe.stdout, /Last update:\s+RolledBack \(manual, \d+s ago\): web [0-9a-f]{12} -> [0-9a-f]{12}: container web is unhealthy/);
 
     // The level-triggered loop does not "fix" the rollback: full passes leave v1 in place.
     const before = Date.now();
