@@ -43,6 +43,8 @@ export interface ControllerConfig {
   readonly resyncIntervalMs: number;
   readonly relistIntervalMs: number;
   readonly docker: { readonly socketPath: string };
+  /** Where app networks get their subnets; an empty pool leaves it to the engine's default pools. */
+  readonly network: { readonly subnetPool: string; readonly subnetPrefix: number };
   readonly proxy: ProxyConfig;
   readonly api: { readonly listen: string; readonly token: string | undefined };
   readonly prune: { readonly allowEmpty: boolean; readonly maxDeletions: number };
@@ -54,6 +56,8 @@ export interface ControllerConfig {
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/amahi/controller.yaml';
+/** 1024 app networks of /26 each, outside Docker's default pools (172.17-31/16, 192.168/16). */
+export const DEFAULT_SUBNET_POOL = '10.222.0.0/16';
 
 /** Raw config as written in the YAML file (durations as text). Shape enforced by the config schema. */
 type RawConfig = Record<string, unknown>;
@@ -74,6 +78,8 @@ export const CONFIG_FLAGS: ReadonlyArray<{ key: string; flag: string; type: 'str
   { key: 'resyncInterval', flag: 'resync-interval', type: 'string' },
   { key: 'relistInterval', flag: 'relist-interval', type: 'string' },
   { key: 'docker.socketPath', flag: 'docker-socket', type: 'string' },
+  { key: 'network.subnetPool', flag: 'subnet-pool', type: 'string' },
+  { key: 'network.subnetPrefix', flag: 'subnet-prefix', type: 'int' },
   { key: 'proxy.kind', flag: 'proxy-kind', type: 'string' },
   { key: 'proxy.preset', flag: 'proxy-preset', type: 'string' },
   { key: 'proxy.configFile', flag: 'proxy-config-file', type: 'string' },
@@ -212,6 +218,10 @@ export function resolveConfig(raw: RawConfig, baseDir: string = process.cwd()): 
     resyncIntervalMs: durationOf(raw['resyncInterval'], '5m', 'resyncInterval'),
     relistIntervalMs: durationOf(raw['relistInterval'], '60s', 'relistInterval'),
     docker: { socketPath: (section('docker')['socketPath'] as string | undefined) ?? '/var/run/docker.sock' },
+    network: {
+      subnetPool: (section('network')['subnetPool'] as string | undefined) ?? DEFAULT_SUBNET_POOL,
+      subnetPrefix: (section('network')['subnetPrefix'] as number | undefined) ?? 26,
+    },
     proxy: {
       kind,
       preset,

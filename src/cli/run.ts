@@ -14,6 +14,10 @@ import { InstanceLock } from '../controller/lock.js';
 import { ApiServer, parseListen } from '../status/api.js';
 import { EventLog, recordControllerEvents, recordEngineEvent } from '../status/events.js';
 import { Metrics } from '../status/metrics.js';
+import { DashboardRoutes } from '../status/dashboard.js';
+import { PurgeRoutes } from '../status/purge-endpoint.js';
+import { StatusFeed } from '../status/status-feed.js';
+import { Day2Routes } from '../status/api-day2.js';
 import { recordDay2Events } from '../status/day2-events.js';
 import { ResourceMetrics } from '../status/metrics-day2.js';
 import { buildContext, buildController, type CliContext, type GlobalOptions } from './context.js';
@@ -32,6 +36,8 @@ export class DaemonProcess {
   private apiKey = '';
   private readonly events = new EventLog();
   private readonly metrics = new Metrics();
+  /** Statuses as they change and each app's condition history, for the dashboard; carries over reloads. */
+  private readonly feed = new StatusFeed();
   /** Per-app CPU, memory, network and restarts in /metrics, sampled when scraped. */
   readonly resources = new ResourceMetrics(this.metrics.registry, () => this.running && { controller: this.running.daemon.controller, runtime: this.running.context.runtime });
   private chain: Promise<unknown> = Promise.resolve();
@@ -51,6 +57,7 @@ export class DaemonProcess {
     const daemonProcess = new DaemonProcess(context, lock, options);
     try {
       daemonProcess.events.restore(await context.store.readEvents().catch(() => []));
+      daemonProcess.feed.seed(daemonProcess.events.snapshot());
       await daemonProcess.startApi();
       daemonProcess.startDaemon(context);
     } catch (error) {
@@ -68,12 +75,9 @@ export class DaemonProcess {
 
   private startDaemon(context: CliContext): void {
     const controller = buildController(context);
-    const detachControllerEvents = recordControllerEvents(controller, this.events);
+    const detachEvents = recordControllerEvents(controller, this.events);
+    const detachFeed = this.feed.attach(controller);
     const detachDay2Events = recordDay2Events(controller, this.events);
-    const detachEvents = (): void => {
-      detachControllerEvents();
-      detachDay2Events();
-    };
     const day2 = new Day2({ controller, runtime: context.runtime, config: context.config, images: context.images, logger: context.logger });
     const daemon = new Daemon({
       controller, logger: context.logger, specsDir: context.config.specsDir,
@@ -95,7 +99,7 @@ export class DaemonProcess {
       context.logger.fatal({ err: error }, 'the controller could not start');
       this.fail(error);
     });
-    this.running = { context, daemon, day2, detach: detachEvents, started };
+    this.running = { context, daemon, day2, detach: () => { detachEvents(); detachFeed(); detachDay2Events(); }, started };
   }
 
   private async startApi(): Promise<void> {
@@ -107,9 +111,14 @@ export class DaemonProcess {
     this.apiKey = key;
     const listen = parseListen(apiConfig.listen);
     if (listen) {
+      const logger = this.context.logger.child({ component: 'api' });
       this.api = new ApiServer({
-        listen, token: apiConfig.token, daemon: () => this.running?.daemon, day2: () => this.running?.day2, events: this.events, metrics: this.metrics,
-        logger: this.context.logger.child({ component: 'api' }),
+        listen, token: apiConfig.token, daemon: () => this.running?.daemon, events: this.events, metrics: this.metrics, logger,
+        routes: [
+          new DashboardRoutes({ context: () => this.context, feed: this.feed, events: this.events, actions: apiConfig.token !== undefined }),
+          new PurgeRoutes({ context: () => this.context, events: this.events, logger }),
+          new Day2Routes({ day2: () => this.running?.day2 }),
+        ],
       });
       await this.api.start();
     }

@@ -19,7 +19,9 @@ import type { Proxy } from '../proxy/proxy.js';
 import type { PullProgress, Runtime } from '../runtime/types.js';
 import { isHostPortFree } from '../runtime/host-ports.js';
 import { allocateChecked } from './allocation.js';
+import { hostnameConflicts } from '../core/allocate.js';
 import { localBuilds } from './builds.js';
+import { SubnetAllocator } from './subnets.js';
 import { executePlan } from './executor.js';
 import { Observer } from './observer.js';
 import { KeyedQueue, type HandlerOutcome } from './queue.js';
@@ -50,12 +52,14 @@ export class Controller extends EventEmitter {
   readonly specs: DesiredSpecs;
   readonly observer: Observer;
   readonly queue: KeyedQueue;
+  private readonly subnets: SubnetAllocator;
   readonly statuses = new Map<string, AppStatus>();
   readonly lastPlans = new Map<string, Plan>();
   readonly counters = { reconciles: 0, operations: 0, failures: 0, fullPasses: 0 };
   lastFullPassAt: number | undefined;
   private allocations = new Map<string, number>();
-  private conflicts = new Map<string, string>();
+  /** Apps that must not run now (a port or host name another app holds), with the reason. */
+  private conflicts = new Map<string, StatusError>();
   private prune: PruneDecision = { allowed: new Set(), refusal: undefined };
   private stopping = false;
   private readonly planContext: PlanContext;
@@ -65,9 +69,12 @@ export class Controller extends EventEmitter {
     const { config } = deps;
     this.specs = new DesiredSpecs(config, deps.store, deps.logger, deps.readOnly ?? false);
     this.observer = new Observer(deps.runtime, deps.proxy);
+    this.subnets = new SubnetAllocator(deps.runtime, config.network.subnetPool, config.network.subnetPrefix);
     this.queue = new KeyedQueue({
       concurrency: config.concurrency, handler: (app) => this.reconcile(app), maxFailures: deps.maxFailures,
       onResult: (app, outcome, durationMs) => this.emit('reconciled', app, outcome, durationMs),
+      // A burst of work is over: load its vhost changes now rather than after the reload's quiet time.
+      onDrained: () => this.deps.proxy?.hurryReload(),
     });
     this.planContext = {
       host: { instance: config.instance, domain: config.domain, dataRoot: config.dataRoot, basePort: config.basePort, publishAddress: config.publishAddress },
@@ -149,7 +156,11 @@ export class Controller extends EventEmitter {
       await this.observer.refreshAll();
       ({ installed, result } = await allocate());
     }
-    this.conflicts = new Map(result.conflicts);
+    const hostnames = hostnameConflicts(specs, installed, this.deps.config.domain);
+    this.conflicts = new Map<string, StatusError>([
+      ...[...hostnames].map(([app, message]) => [app, { code: 'E_HOSTNAME_CONFLICT', message }] as const),
+      ...[...result.conflicts].map(([app, message]) => [app, { code: 'E_PORT_CONFLICT', message }] as const),
+    ]);
     if (result.changed) {
       this.allocations = new Map(result.ids);
       if (!this.deps.readOnly) await this.deps.store.writeAllocations(this.allocations).catch((error: unknown) => {
@@ -172,6 +183,10 @@ export class Controller extends EventEmitter {
     const log = this.deps.logger.child({ app, reconcileId });
     this.emit('reconcileStarted', app);
     const spec = this.specs.state.apps.get(app);
+    // A converging app (container starting, healthcheck pending) is looked at afresh: without engine
+    // events (apply --once) nothing else would tell the cache that a container became healthy.
+    const before = this.statuses.get(app);
+    if (before && isTransitional(before)) this.observer.invalidate(app);
     let observed: ObservedApp | undefined;
     let restarts: ReadonlyMap<string, number> = new Map();
     try {
@@ -185,14 +200,16 @@ export class Controller extends EventEmitter {
         }
       }
       const conflict = spec ? this.conflicts.get(app) : undefined;
-      if (conflict) return await this.settle(app, observed, restarts, undefined, { code: 'E_PORT_CONFLICT', message: conflict }, log);
+      if (conflict) return await this.settle(app, observed, restarts, undefined, conflict, log);
       const appId = spec ? this.allocations.get(app) : undefined;
       if (spec && appId === undefined) {
         return await this.settle(app, observed, restarts, undefined, { code: 'E_PORT_CONFLICT', message: 'no app id allocated' }, log);
       }
       const builds = spec ? await localBuilds(spec, this.deps.config.instance) : undefined;
       const pins = await this.currentPins(app, observed, log);
-      const plan = planApp(app, spec && appId !== undefined ? { spec, appId, builds, pins } : undefined, observed, this.planContext);
+      const needsNetwork = spec !== undefined && spec.containers.some((c) => !c.hostNetwork) && observed.networks.length === 0;
+      const networkSubnet = needsNetwork ? await this.subnets.subnetFor() : undefined;
+      const plan = planApp(app, spec && appId !== undefined ? { spec, appId, builds, pins, networkSubnet } : undefined, observed, this.planContext);
       this.lastPlans.set(app, plan);
       if (plan.operations.length === 0) return await this.settle(app, observed, restarts, plan, undefined, log);
       log.info({ operations: plan.operations.length, waiting: plan.waiting.length }, 'applying plan');
@@ -209,6 +226,7 @@ export class Controller extends EventEmitter {
       return { outcome: 'requeue', afterMs: AFTER_APPLY_MS };
     } catch (error) {
       const failure = asAmahiError(error);
+      this.subnets.forget();
       this.counters.failures += 1;
       log.error({ err: failure, code: failure.code }, `reconcile failed: ${failure.message}`);
       this.emit('failure', app, failure);
@@ -255,12 +273,14 @@ export class Controller extends EventEmitter {
       restarts, previous, now: new Date(),
       pins: this.deps.updates?.pins(app), lastUpdate: this.deps.updates?.lastUpdate(app),
     });
+    const changed = !previous || canonicalJson({ ...previous, updatedAt: '' }) !== canonicalJson({ ...status, updatedAt: '' });
+    // The new status and its events become visible together (same tick), before the file write.
     this.statuses.set(app, status);
-    if (!previous || canonicalJson({ ...previous, updatedAt: '' }) !== canonicalJson({ ...status, updatedAt: '' })) {
+    if (changed) {
+      this.emit('status', app, status, previous);
       await this.deps.store.writeStatus(status).catch((writeError: unknown) => {
         this.deps.logger.error({ err: writeError, app }, 'cannot write app status');
       });
-      this.emit('status', app, status, previous);
     }
     return status;
   }
@@ -287,7 +307,7 @@ export class Controller extends EventEmitter {
       const spec = this.specs.state.apps.get(app);
       const conflict = spec ? this.conflicts.get(app) : undefined;
       const appId = this.allocations.get(app);
-      if (conflict) result.set(app, { code: 'E_PORT_CONFLICT', message: conflict });
+      if (conflict) result.set(app, conflict);
       else if (!spec && !this.prune.allowed.has(app)) result.set(app, { code: 'E_PRUNE_REFUSED', message: this.prune.refusal ?? 'uninstall held back' });
       else {
         try {
@@ -310,7 +330,7 @@ export class Controller extends EventEmitter {
   async pendingPlan(app: string): Promise<Plan | StatusError> {
     const spec = this.specs.state.apps.get(app);
     const conflict = spec ? this.conflicts.get(app) : undefined;
-    if (conflict) return { code: 'E_PORT_CONFLICT', message: conflict };
+    if (conflict) return conflict;
     const appId = this.allocations.get(app);
     if (!spec && !this.prune.allowed.has(app) && this.prune.refusal) return { code: 'E_PRUNE_REFUSED', message: this.prune.refusal };
     if (spec && appId === undefined) return { code: 'E_PORT_CONFLICT', message: 'no app id allocated' };

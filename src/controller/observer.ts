@@ -35,6 +35,7 @@ export class Observer {
   /** Container id -> when an engine event said it stopped (die, oom, stop) with no start since. */
   private readonly stopped = new Map<string, number>();
   private refreshAllInFlight: Promise<void> | undefined;
+  private refreshDirtyInFlight: Promise<void> | undefined;
 
   constructor(private readonly runtime: Runtime, private readonly proxy: Proxy | undefined) {}
 
@@ -113,6 +114,29 @@ export class Observer {
     if ((this.dirty.get(app) ?? 0) <= startedAt) this.dirty.delete(app);
   }
 
+  /**
+   * Re-lists the whole instance (containers, networks, volumes; not images) when several apps are
+   * dirty at once, as after a burst of changes: one list of each kind serves them all, instead of
+   * one per app. A list that looks stale for a stopped container is not used; the per-app re-list,
+   * with its retries, handles that app.
+   */
+  private async refreshDirty(): Promise<void> {
+    this.refreshDirtyInFlight ??= (async () => {
+      const startedAt = this.sequence;
+      try {
+        const observation = await this.runtime.observe();
+        if (this.staleFor(observation.containers)) return;
+        this.containers = observation.containers;
+        this.networks = observation.networks;
+        this.volumes = observation.volumes;
+        for (const [app, seq] of this.dirty) if (seq <= startedAt) this.dirty.delete(app);
+      } finally {
+        this.refreshDirtyInFlight = undefined;
+      }
+    })();
+    await this.refreshDirtyInFlight;
+  }
+
   private staleFor(containers: readonly ObservedContainer[]): boolean {
     return containers.some((c) => listedBeforeStop(c, this.stopped.has(c.id)));
   }
@@ -120,6 +144,8 @@ export class Observer {
   /** The app's part of the world, re-listed first if anything invalidated it. */
   async app(app: string): Promise<ObservedApp> {
     await this.ensureValid();
+    // A list of the whole instance costs as many calls as a list of one app, and serves every dirty app.
+    if (this.dirty.has(app)) await this.refreshDirty();
     if (this.dirty.has(app)) await this.refreshApp(app);
     if (!this.imagesValid) {
       this.imagesByRef = await this.runtime.images();

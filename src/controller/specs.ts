@@ -6,6 +6,7 @@ import { canonicalJson } from '../core/hash.js';
 import { desiredState, type DesiredState } from '../core/desired.js';
 import { MAX_APP_ID, type SpecContext } from '../spec/normalize.js';
 import { loadSpecFiles } from '../spec/load.js';
+import { SpecFileCache } from '../spec/cache.js';
 import type { AppSpec } from '../model/spec.js';
 import type { ControllerConfig } from '../config.js';
 import type { Logger } from '../log.js';
@@ -14,7 +15,14 @@ import { readSpecDir } from '../sources/spec-reader.js';
 import type { StateStore } from './state-store.js';
 
 export function specContext(config: ControllerConfig): SpecContext {
-  return { policy: config.policy, basePort: config.basePort, maxAppId: Math.min(MAX_APP_ID, 65535 - config.basePort) };
+  const reservedHostPorts = new Map<number, string>();
+  if (config.proxy.kind !== 'none') reservedHostPorts.set(config.proxy.listenPort, `the reverse proxy (proxy.listenPort)`);
+  const apiPort = Number(/:([0-9]+)$/.exec(config.api.listen)?.[1]);
+  if (Number.isInteger(apiPort) && apiPort > 0) reservedHostPorts.set(apiPort, 'the controller API (api.listen)');
+  return {
+    policy: config.policy, basePort: config.basePort, maxAppId: Math.min(MAX_APP_ID, 65535 - config.basePort),
+    domain: config.domain, reservedHostPorts,
+  };
 }
 
 export interface SpecsUpdate {
@@ -34,6 +42,8 @@ export class DesiredSpecs {
   resolvedDir: string | undefined;
   lastReadAt: number | undefined;
   private loaded = false;
+  /** Unchanged files are not parsed again on every re-list. */
+  private readonly fileCache = new SpecFileCache();
 
   constructor(
     private readonly config: ControllerConfig,
@@ -64,7 +74,8 @@ export class DesiredSpecs {
       this.logger.error({ err: error }, 'cannot read the specs directory; keeping the current desired state');
       return { changed: new Set(), revisionChanged: false };
     }
-    const results = loadSpecFiles(snapshot.files, specContext(this.config));
+    const results = loadSpecFiles(snapshot.files, specContext(this.config), this.fileCache);
+    this.fileCache.retain(new Set(snapshot.files.map((f) => f.file)));
     const next = desiredState(results, this.state.lastGood);
     const changed = diffApps(this.state, next);
     const revisionChanged = snapshot.revision !== this.revision;

@@ -193,13 +193,13 @@ export function planContainers(app: string, spec: AppSpec, inputs: readonly Cont
         continue;
       }
       if (!current) {
-        changes.push({ kind: 'CreateContainer', app, cause: 'container missing', container: key, blueprint: input.blueprint });
+        changes.push({ kind: 'CreateContainer', app, cause: 'container missing', container: key, blueprint: input.blueprint, imageId: imageIdOf(key) });
         changes.push({ kind: 'StartContainer', app, cause: 'container created', container: key, name: input.blueprint.name });
       } else {
         stopDependents(key);
         changes.push({
           kind: 'RecreateContainer', app, cause: cause as string, container: key, oldContainerId: current.id,
-          timeoutSeconds: container.stopGracePeriodSeconds, blueprint: input.blueprint,
+          timeoutSeconds: container.stopGracePeriodSeconds, blueprint: input.blueprint, imageId: imageIdOf(key),
         });
       }
       standing.set(key, { kind: 'fresh' });

@@ -38,6 +38,8 @@ export interface DesiredApp {
   readonly builds?: ReadonlyMap<string, LocalBuild> | undefined;
   /** Rollback pins by container key (core/update.ts decides which still apply). */
   readonly pins?: ReadonlyMap<string, ImagePin> | undefined;
+  /** Subnet for the app network when it must be created (chosen by core/subnets.ts). */
+  readonly networkSubnet?: string | undefined;
 }
 
 /**
@@ -89,7 +91,7 @@ export function planApp(app: string, desired: DesiredApp | undefined, observed: 
   const network = networkName(ctx.host.instance, app);
   const needsNetwork = spec.containers.some((c) => !c.hostNetwork);
   if (needsNetwork && !observed.networks.some((n) => n.name === network)) {
-    operations.push({ kind: 'CreateNetwork', app, cause: 'network missing', network, labels: ownerLabels(ctx.host.instance, app) });
+    operations.push({ kind: 'CreateNetwork', app, cause: 'network missing', network, labels: ownerLabels(ctx.host.instance, app), subnet: desired.networkSubnet });
   }
   const volumes = [...new Set(spec.containers.flatMap((c) => c.volumes.filter((v) => v.kind === 'volume').map((v) => v.source)))].sort();
   for (const volume of volumes) {

@@ -39,6 +39,7 @@ export interface StatusInput {
 
 const REASON_BY_CODE: Record<string, string> = {
   E_PORT_CONFLICT: 'PortConflict',
+  E_HOSTNAME_CONFLICT: 'HostnameConflict',
   E_IMAGE_PULL: 'ImagePullFailed',
   E_IMAGE_BUILD: 'ImageBuildFailed',
   E_PROXY_CONFIG_INVALID: 'ProxyConfigInvalid',

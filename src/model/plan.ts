@@ -75,7 +75,13 @@ export type Operation =
       /** By subdir: who should own it when it is created (or still empty and root's). */
       readonly owners: Readonly<Record<string, DirectoryOwner>>;
     })
-  | (OperationBase & { readonly kind: 'CreateNetwork'; readonly network: string; readonly labels: Readonly<Record<string, string>> })
+  | (OperationBase & {
+      readonly kind: 'CreateNetwork';
+      readonly network: string;
+      readonly labels: Readonly<Record<string, string>>;
+      /** From the controller's subnet pool; undefined: the engine's default pools. */
+      readonly subnet?: string | undefined;
+    })
   | (OperationBase & { readonly kind: 'EnsureVolume'; readonly volume: string; readonly labels: Readonly<Record<string, string>> })
   | (OperationBase & { readonly kind: 'PullImage'; readonly image: string })
   | (OperationBase & {
@@ -87,7 +93,8 @@ export type Operation =
       readonly args: Readonly<Record<string, string>>;
       readonly labels: Readonly<Record<string, string>>;
     })
-  | (OperationBase & { readonly kind: 'CreateContainer'; readonly container: string; readonly blueprint: ContainerBlueprint })
+  /** imageId: the image's ID as observed when planning; undefined when the plan pulls or builds it first. */
+  | (OperationBase & { readonly kind: 'CreateContainer'; readonly container: string; readonly blueprint: ContainerBlueprint; readonly imageId?: string | undefined })
   | (OperationBase & { readonly kind: 'StartContainer'; readonly container: string; readonly name: string })
   /** timeoutSeconds undefined: the container's own stop timeout (its stopGracePeriod at creation). */
   | (OperationBase & { readonly kind: 'StopContainer'; readonly container: string; readonly containerId: string; readonly name: string; readonly timeoutSeconds: number | undefined })
@@ -97,6 +104,7 @@ export type Operation =
       readonly oldContainerId: string;
       readonly timeoutSeconds: number;
       readonly blueprint: ContainerBlueprint;
+      readonly imageId?: string | undefined;
     })
   | (OperationBase & { readonly kind: 'RemoveContainer'; readonly container: string; readonly containerId: string; readonly name: string; readonly timeoutSeconds: number | undefined })
   | (OperationBase & { readonly kind: 'RemoveNetwork'; readonly networkId: string; readonly network: string })

@@ -1,59 +1,103 @@
 /**
- * Resource usage of one container, mechanically: one stats sample (stream=false, one-shot: the
- * engine answers at once instead of waiting a second for a second CPU sample) and one inspect (the
- * restart count). Cumulative values (CPU time, network bytes) need no second sample.
+ * CPU and memory of running containers, read from the engine when someone asks (the dashboard), with
+ * a short cache so that many viewers cost one read per container every few seconds, and nothing
+ * while nobody looks. Uses the engine's one-shot stats (API 1.41+: one collection tick, about a
+ * second on Docker 20.10, instead of two); the CPU share is the change between two of our own
+ * readings of the same container, so a container's first reading takes the engine's two-sample form
+ * (one to two seconds) to have a share at once. Containers are read in parallel.
  */
 import type Docker from 'dockerode';
-import { toDockerError } from './docker-errors.js';
 
 export interface ContainerUsage {
-  readonly id: string;
-  /** CPU time used since the container started, in seconds. */
-  readonly cpuSeconds: number;
-  /** Memory in use without the reclaimable page cache (as `docker stats` shows it). */
-  readonly memoryBytes: number;
+  /** Share of one CPU in percent (200 = two CPUs busy); undefined until two readings exist. */
+  readonly cpuPercent: number | undefined;
+  /** Memory in use, page cache excluded (as `docker stats` shows it). */
+  readonly memoryBytes: number | undefined;
+  /** The container's memory limit, or the host's memory when it has none. */
   readonly memoryLimitBytes: number | undefined;
-  readonly networkReceiveBytes: number;
-  readonly networkTransmitBytes: number;
-  /** Restarts by the engine (restart policy) since the container was created. */
-  readonly restarts: number;
 }
 
-interface StatsSample {
-  readonly cpu_stats?: { readonly cpu_usage?: { readonly total_usage?: number } };
+/** The part of the engine's stats answer this module reads (cgroup v1 and v2). */
+export interface EngineStats {
+  readonly read?: string;
+  readonly cpu_stats?: { readonly cpu_usage?: { readonly total_usage?: number; readonly percpu_usage?: readonly number[] }; readonly system_cpu_usage?: number; readonly online_cpus?: number };
+  readonly precpu_stats?: { readonly cpu_usage?: { readonly total_usage?: number }; readonly system_cpu_usage?: number };
   readonly memory_stats?: { readonly usage?: number; readonly limit?: number; readonly stats?: Readonly<Record<string, number>> };
-  readonly networks?: Readonly<Record<string, { readonly rx_bytes?: number; readonly tx_bytes?: number }>>;
 }
 
-/** Memory in use as `docker stats` computes it: usage minus inactive page cache (cgroup v2 or v1). */
-export function memoryInUse(memory: StatsSample['memory_stats']): number {
-  const usage = memory?.usage ?? 0;
-  const cache = memory?.stats?.['inactive_file'] ?? memory?.stats?.['total_inactive_file'] ?? 0;
-  return Math.max(0, usage - (cache < usage ? cache : 0));
+interface CpuSample {
+  readonly total: number;
+  readonly system: number;
 }
 
-/** undefined when the container is gone (it was removed between the list and this call). */
-export async function containerUsage(docker: Docker, id: string): Promise<ContainerUsage | undefined> {
-  const container = docker.getContainer(id);
-  try {
-    const [stats, info] = await Promise.all([
-      container.stats({ stream: false, 'one-shot': true } as { stream: false }) as Promise<StatsSample>,
-      container.inspect(),
-    ]);
-    const networks = Object.values(stats.networks ?? {});
-    const limit = stats.memory_stats?.limit;
-    return {
-      id,
-      cpuSeconds: (stats.cpu_stats?.cpu_usage?.total_usage ?? 0) / 1e9,
-      memoryBytes: memoryInUse(stats.memory_stats),
-      // The engine reports the host's memory as the limit of an unlimited container.
-      memoryLimitBytes: limit && info.HostConfig?.Memory ? limit : undefined,
-      networkReceiveBytes: networks.reduce((sum, n) => sum + (n.rx_bytes ?? 0), 0),
-      networkTransmitBytes: networks.reduce((sum, n) => sum + (n.tx_bytes ?? 0), 0),
-      restarts: info.RestartCount ?? 0,
-    };
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-    throw toDockerError(error, `cannot read the resource usage of container ${id.slice(0, 12)}`);
+const cpuSample = (sample: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number } | undefined): CpuSample | undefined =>
+  sample?.cpu_usage?.total_usage !== undefined && sample.system_cpu_usage !== undefined && sample.system_cpu_usage > 0
+    ? { total: sample.cpu_usage.total_usage, system: sample.system_cpu_usage }
+    : undefined;
+
+/**
+ * Usage from one stats answer and, for the CPU, an earlier sample of the same container (the
+ * answer's own precpu_stats when the engine took two samples). Pure; the formula is `docker stats`'.
+ */
+export function usageOf(stats: EngineStats, previous: CpuSample | undefined): ContainerUsage {
+  const now = cpuSample(stats.cpu_stats);
+  const before = cpuSample(stats.precpu_stats) ?? previous;
+  const cpus = stats.cpu_stats?.online_cpus ?? stats.cpu_stats?.cpu_usage?.percpu_usage?.length ?? 1;
+  let cpuPercent: number | undefined;
+  if (now && before && now.system > before.system && now.total >= before.total) {
+    cpuPercent = ((now.total - before.total) / (now.system - before.system)) * cpus * 100;
+  }
+  const memory = stats.memory_stats;
+  // Page cache is reclaimable: cgroup v1 reports it as total_inactive_file, v2 as inactive_file.
+  const cache = memory?.stats?.['total_inactive_file'] ?? memory?.stats?.['inactive_file'] ?? 0;
+  const memoryBytes = memory?.usage === undefined ? undefined : Math.max(0, memory.usage - (cache < memory.usage ? cache : 0));
+  return { cpuPercent, memoryBytes, memoryLimitBytes: memory?.limit };
+}
+
+export interface StatsReaderOptions {
+  readonly docker: () => Promise<Docker>;
+  /** How long one reading serves every caller. */
+  readonly maxAgeMs?: number;
+  /** Readings older than this are not used for a CPU share (the container may have been idle-swapped). */
+  readonly sampleTtlMs?: number;
+}
+
+export class ContainerStatsReader {
+  private readonly samples = new Map<string, { cpu: CpuSample; at: number }>();
+  private cache: { at: number; ids: string; result: Promise<Map<string, ContainerUsage>> } | undefined;
+
+  constructor(private readonly options: StatsReaderOptions) {}
+
+  /** Usage of the given running containers; a container the engine cannot read is left out. */
+  read(containerIds: readonly string[]): Promise<Map<string, ContainerUsage>> {
+    const ids = [...new Set(containerIds)].sort().join(',');
+    const now = Date.now();
+    if (this.cache && this.cache.ids === ids && now - this.cache.at < (this.options.maxAgeMs ?? 4000)) return this.cache.result;
+    const result = this.readNow(ids === '' ? [] : ids.split(','), now);
+    this.cache = { at: now, ids, result };
+    result.catch(() => {
+      if (this.cache?.result === result) this.cache = undefined;
+    });
+    return result;
+  }
+
+  private async readNow(ids: readonly string[], now: number): Promise<Map<string, ContainerUsage>> {
+    const docker = await this.options.docker();
+    const ttl = this.options.sampleTtlMs ?? 60_000;
+    const usage = new Map<string, ContainerUsage>();
+    await Promise.all(ids.map(async (id) => {
+      const previous = this.samples.get(id);
+      const fresh = previous && now - previous.at < ttl ? previous.cpu : undefined;
+      try {
+        const stats = await docker.getContainer(id).stats({ stream: false, 'one-shot': fresh !== undefined }) as unknown as EngineStats;
+        usage.set(id, usageOf(stats, fresh));
+        const cpu = cpuSample(stats.cpu_stats);
+        if (cpu) this.samples.set(id, { cpu, at: now });
+      } catch {
+        // Gone or stopped since the status was computed: nothing to show for it.
+      }
+    }));
+    for (const [id, sample] of this.samples) if (now - sample.at > ttl) this.samples.delete(id);
+    return usage;
   }
 }

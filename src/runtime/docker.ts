@@ -110,6 +110,16 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  async networkSubnets(): Promise<string[]> {
+    const docker = await this.docker();
+    try {
+      const networks = await docker.listNetworks({});
+      return networks.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? '')).filter((s) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s));
+    } catch (error) {
+      throw toDockerError(error, 'cannot list the engine\'s networks');
+    }
+  }
+
   async images(): Promise<ReadonlyMap<string, ObservedImage>> {
     const docker = await this.docker();
     try {
@@ -140,7 +150,10 @@ export class DockerRuntime implements Runtime {
     try {
       switch (op.kind) {
         case 'CreateNetwork':
-          await docker.createNetwork({ Name: op.network, Driver: 'bridge', CheckDuplicate: true, Labels: { ...op.labels } });
+          await docker.createNetwork({
+            Name: op.network, Driver: 'bridge', CheckDuplicate: true, Labels: { ...op.labels },
+            ...(op.subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: op.subnet }] } } : {}),
+          });
           return;
         case 'EnsureVolume':
           await docker.createVolume({ Name: op.volume, Labels: { ...op.labels } });
@@ -158,7 +171,7 @@ export class DockerRuntime implements Runtime {
           return;
         }
         case 'CreateContainer':
-          await this.create(docker, op.blueprint, []);
+          await this.create(docker, op.blueprint, [], op.imageId);
           return;
         case 'StartContainer':
           await ignoreStatus(docker.getContainer(op.name).start(), 304);
@@ -167,7 +180,7 @@ export class DockerRuntime implements Runtime {
           await ignoreStatus(docker.getContainer(op.containerId).stop(stopOptions(op.timeoutSeconds)), 304);
           return;
         case 'RecreateContainer':
-          await this.recreate(docker, op.oldContainerId, op.timeoutSeconds, op.blueprint);
+          await this.recreate(docker, op.oldContainerId, op.timeoutSeconds, op.blueprint, op.imageId);
           return;
         case 'RemoveContainer':
           await this.remove(docker, op.containerId, op.timeoutSeconds);
@@ -187,9 +200,10 @@ export class DockerRuntime implements Runtime {
     if (id) await this.onImageStored({ ref, id, previousId, source }).catch(() => undefined);
   }
 
-  private async create(docker: Docker, blueprint: ContainerBlueprint, keptVolumes: readonly { name: string; target: string }[]): Promise<string> {
-    const image = await docker.getImage(blueprint.image).inspect();
-    const body = createBody(blueprint, { [LABELS.imageId]: image.Id });
+  private async create(docker: Docker, blueprint: ContainerBlueprint, keptVolumes: readonly { name: string; target: string }[], knownImageId?: string): Promise<string> {
+    // The planner passes the ID it observed; only an image pulled or built in the same plan is looked up.
+    const imageId = knownImageId ?? (await docker.getImage(blueprint.image).inspect()).Id;
+    const body = createBody(blueprint, { [LABELS.imageId]: imageId });
     const mounts = body.HostConfig?.Mounts ?? [];
     for (const kept of keptVolumes) {
       if (!mounts.some((m) => m.Target === kept.target)) mounts.push({ Type: 'volume', Source: kept.name, Target: kept.target, ReadOnly: false });
@@ -203,7 +217,7 @@ export class DockerRuntime implements Runtime {
    * rather than removed until the new one runs, so that a failed start can put it back, and a crash
    * in between leaves two containers for one key, which the next plan resolves.
    */
-  private async recreate(docker: Docker, oldId: string, timeoutSeconds: number, blueprint: ContainerBlueprint): Promise<void> {
+  private async recreate(docker: Docker, oldId: string, timeoutSeconds: number, blueprint: ContainerBlueprint, imageId?: string): Promise<void> {
     const old = docker.getContainer(oldId);
     const info = await old.inspect();
     // Anonymous volumes (an image's VOLUME without a mount in the spec) hold data: carry them over, as Compose does.
@@ -216,7 +230,7 @@ export class DockerRuntime implements Runtime {
     if (info.Name.replace(/^\//, '') !== aside) await old.rename({ name: aside });
     let newId: string | undefined;
     try {
-      newId = await this.create(docker, blueprint, anonymous);
+      newId = await this.create(docker, blueprint, anonymous, imageId);
       await docker.getContainer(newId).start();
     } catch (error) {
       if (newId) await docker.getContainer(newId).remove({ force: true, v: false }).catch(() => undefined);

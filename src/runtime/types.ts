@@ -73,4 +73,6 @@ export interface Runtime {
    * or the signal aborts it, rejects when it cannot connect; the caller reconnects.
    */
   watchEvents?(watch: EventWatch): Promise<void>;
+  /** IPv4 subnets of every network on the engine (ours or not), to place a new app network. */
+  networkSubnets?(): Promise<string[]>;
 }

@@ -1,5 +1,5 @@
 /**
- * The API's day-2 routes, registered from api.ts (README: The API):
+ * The API's day-2 routes, served on the API's listener through its `routes` (README: The API):
  *
  *   GET  /api/v1/host                 host facts: CPU model and count, memory, the disk of dataRoot
  *   GET  /api/v1/gc                   what gc would remove now, and why each image stays (dry run)
@@ -11,64 +11,61 @@
  *                                     text/plain, chunked; with `Accept: text/event-stream` Server-Sent
  *                                     Events `event: log`, `data: {"container","stream","line"}`
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Daemon } from '../controller/daemon.js';
+import type { ServerResponse } from 'node:http';
 import type { Day2 } from '../controller/day2.js';
 import { parseDurationMs } from '../core/units.js';
 import { asAmahiError } from '../errors.js';
 import { appContainers, copyLogs, type AppContainerRef, type LogOptions } from '../runtime/docker-logs.js';
 import { hostFacts } from '../runtime/host-facts.js';
-import { HttpError, sendJson } from './api.js';
+import { HttpError, sendJson, type ApiRoutes, type RouteRequest } from './api.js';
 
-export interface Day2RouteContext {
-  readonly request: IncomingMessage;
-  readonly response: ServerResponse;
-  readonly url: URL;
-  /** The decoded path segments. */
-  readonly parts: readonly string[];
-  readonly daemon: Daemon | undefined;
-  readonly day2: Day2 | undefined;
-  /** Checks the method (and the token for POST); throws the HTTP error otherwise. */
-  readonly allow: (method: 'GET' | 'POST') => void;
-  /** Open streaming responses, ended when the API stops. */
-  readonly streams: Set<ServerResponse>;
+export class Day2Routes implements ApiRoutes {
+  /** Open streaming responses (logs), ended when the API stops. */
+  private readonly streams = new Set<ServerResponse>();
+
+  /** `day2`: the services of the daemon serving now (a config reload replaces them). */
+  constructor(private readonly options: { readonly day2: () => Day2 | undefined }) {}
+
+  async handle(route: RouteRequest): Promise<boolean> {
+    const [api, version, resource, name, action, ...rest] = route.parts;
+    if (api !== 'api' || version !== 'v1') return false;
+    if (resource === 'host' && name === undefined) {
+      route.allow('GET');
+      sendJson(route.response, 200, await hostFacts(this.services(route).config.dataRoot));
+      return true;
+    }
+    if (resource === 'gc' && name === undefined) {
+      const dryRun = route.request.method !== 'POST';
+      route.allow(dryRun ? 'GET' : 'POST');
+      sendJson(route.response, 200, await this.services(route).gc.run({ dryRun }));
+      return true;
+    }
+    if (resource === 'apps' && name !== undefined && rest.length === 0 && action === 'update') {
+      route.allow('POST');
+      await update(route, this.services(route), name);
+      return true;
+    }
+    if (resource === 'apps' && name !== undefined && rest.length === 0 && action === 'logs') {
+      route.allow('GET');
+      await logs(route, this.services(route), name, this.streams);
+      return true;
+    }
+    return false;
+  }
+
+  close(): void {
+    for (const stream of this.streams) stream.end();
+    this.streams.clear();
+  }
+
+  private services(route: RouteRequest): Day2 {
+    const day2 = this.options.day2();
+    if (!day2 || !route.daemon) throw new HttpError(503, 'E_NOT_READY', 'the controller is starting');
+    return day2;
+  }
 }
 
-/** Handles the request when it is a day-2 route; false leaves it to api.ts. */
-export async function day2Route(ctx: Day2RouteContext): Promise<boolean> {
-  const [api, version, resource, name, action, ...rest] = ctx.parts;
-  if (api !== 'api' || version !== 'v1') return false;
-  if (resource === 'host' && name === undefined) {
-    ctx.allow('GET');
-    sendJson(ctx.response, 200, await hostFacts(services(ctx).config.dataRoot));
-    return true;
-  }
-  if (resource === 'gc' && name === undefined) {
-    const day2 = services(ctx);
-    const dryRun = ctx.request.method !== 'POST';
-    ctx.allow(dryRun ? 'GET' : 'POST');
-    sendJson(ctx.response, 200, await day2.gc.run({ dryRun }));
-    return true;
-  }
-  if (resource === 'apps' && name !== undefined && rest.length === 0 && action === 'update') {
-    ctx.allow('POST');
-    await update(ctx, services(ctx), name);
-    return true;
-  }
-  if (resource === 'apps' && name !== undefined && rest.length === 0 && action === 'logs') {
-    ctx.allow('GET');
-    await logs(ctx, services(ctx), name);
-    return true;
-  }
-  return false;
-}
-
-function services(ctx: Day2RouteContext): Day2 {
-  if (!ctx.day2 || !ctx.daemon) throw new HttpError(503, 'E_NOT_READY', 'the controller is starting');
-  return ctx.day2;
-}
-
-async function update(ctx: Day2RouteContext, day2: Day2, app: string): Promise<void> {
+async function update(ctx: RouteRequest, day2: Day2, app: string): Promise<void> {
   const { controller } = day2;
   if (!controller.specs.state.apps.has(app)) throw new HttpError(404, 'E_NOT_FOUND', `no app named ${app} (no valid spec)`);
   if (day2.updater.running.includes(app)) throw new HttpError(409, 'E_UPDATE_FAILED', `an update of ${app} is already running`);
@@ -138,7 +135,7 @@ function lineSplitter(onLine: (stream: 'stdout' | 'stderr', line: string) => voi
   };
 }
 
-async function logs(ctx: Day2RouteContext, day2: Day2, app: string): Promise<void> {
+async function logs(ctx: RouteRequest, day2: Day2, app: string, streams: Set<ServerResponse>): Promise<void> {
   const { request, response, url } = ctx;
   const options = logOptions(url);
   const docker = await day2.runtime.docker();
@@ -152,7 +149,7 @@ async function logs(ctx: Day2RouteContext, day2: Day2, app: string): Promise<voi
     : { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
   const abort = new AbortController();
   response.on('close', () => abort.abort());
-  ctx.streams.add(response);
+  streams.add(response);
   try {
     await Promise.all(chosen.map(async (container) => {
       const prefix = chosen.length > 1 ? `[${container.key}] ` : '';
@@ -166,7 +163,7 @@ async function logs(ctx: Day2RouteContext, day2: Day2, app: string): Promise<voi
   } catch (error) {
     if (!response.writableEnded) response.write(sse ? `event: error\ndata: ${JSON.stringify({ message: asAmahiError(error).message })}\n\n` : `error: ${asAmahiError(error).message}\n`);
   } finally {
-    ctx.streams.delete(response);
+    streams.delete(response);
     response.end();
   }
 }

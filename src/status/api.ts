@@ -13,7 +13,9 @@
  *                                     (or ?watch=1) a Server-Sent Events stream of the same objects
  *   POST /api/v1/apps/{name}/reconcile  202: the app is queued now (token)
  *   POST /api/v1/resync                 202: every app is queued now (token)
- *   ... and the day-2 routes of api-day2.ts: host, gc, apps/{name}/update, apps/{name}/logs
+ *
+ * Other modules add routes on the same listener through `routes` (the dashboard, purge: see
+ * dashboard.ts and purge-endpoint.ts); the Host check and the token rule apply to them too.
  *
  * Errors are {error: {code, message}} with a stable code. On a loopback listener, requests whose
  * Host header names something other than a loopback address or localhost are refused (a web page
@@ -23,12 +25,10 @@ import { timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { Daemon } from '../controller/daemon.js';
-import type { Day2 } from '../controller/day2.js';
 import { ConfigInvalidError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { EventLog, ControllerEvent } from './events.js';
 import type { Metrics } from './metrics.js';
-import { day2Route } from './api-day2.js';
 
 export const API_VERSION = 'amahi.org/v1';
 
@@ -55,8 +55,27 @@ export interface ApiOptions {
   readonly events: EventLog;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  /** Updates, gc, logs and host facts of the daemon serving now (api-day2.ts). */
-  readonly day2?: () => Day2 | undefined;
+  /** More routes, asked in order before the apps routes; each answers only its own paths. */
+  readonly routes?: readonly ApiRoutes[];
+}
+
+/** What a route of another module gets to answer one request. */
+export interface RouteRequest {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  readonly url: URL;
+  /** Decoded path segments: /api/v1/apps/x -> ['api', 'v1', 'apps', 'x']. */
+  readonly parts: readonly string[];
+  readonly daemon: Daemon | undefined;
+  /** Throws 405 unless the method matches; a POST also needs the token (401 or 403). */
+  allow(method: 'GET' | 'POST'): void;
+}
+
+export interface ApiRoutes {
+  /** Answers the request and resolves true, or resolves false when the path is not its own. */
+  handle(route: RouteRequest): Promise<boolean>;
+  /** Ends the long-lived responses (streams) it holds: the server is stopping. */
+  close?(): void;
 }
 
 export class HttpError extends Error {
@@ -102,6 +121,7 @@ export class ApiServer {
   async stop(): Promise<void> {
     for (const stream of this.streams) stream.end();
     this.streams.clear();
+    for (const routes of this.options.routes ?? []) routes.close?.();
     const server = this.server;
     this.server = undefined;
     if (!server) return;
@@ -170,7 +190,9 @@ export class ApiServer {
       void daemon.requestFullPass();
       return sendJson(response, 202, { queued: 'all' });
     }
-    if (await day2Route({ request, response, url, parts, daemon, day2: this.options.day2?.(), allow, streams: this.streams })) return;
+    for (const routes of this.options.routes ?? []) {
+      if (await routes.handle({ request, response, url, parts, daemon, allow })) return;
+    }
     if (path === '/api/v1/apps' || path.startsWith('/api/v1/apps/')) {
       if (!daemon) throw new HttpError(503, 'E_NOT_READY', 'the controller is starting');
       return this.apps(daemon, parts.slice(3), allow, response);

@@ -18,7 +18,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Controller } from '../controller/controller.js';
 import type { DockerRuntime } from '../runtime/docker.js';
-import { containerUsage, type ContainerUsage } from '../runtime/docker-stats.js';
+import { containerUsage, type ContainerUsage } from '../runtime/docker-usage.js';
 
 export interface UsageSource {
   readonly controller: Controller;
