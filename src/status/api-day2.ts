@@ -16,7 +16,7 @@ import type { Day2 } from '../controller/day2.js';
 import { parseDurationMs } from '../core/units.js';
 import { asAmahiError } from '../errors.js';
 import { appContainers, copyLogs, type AppContainerRef, type LogOptions } from '../runtime/docker-logs.js';
-import { hostFacts } from '../runtime/host-facts.js';
+import { readHostFacts } from './host-facts.js';
 import { HttpError, sendJson, type ApiRoutes, type RouteRequest } from './api.js';
 
 export class Day2Routes implements ApiRoutes {
@@ -31,7 +31,7 @@ export class Day2Routes implements ApiRoutes {
     if (api !== 'api' || version !== 'v1') return false;
     if (resource === 'host' && name === undefined) {
       route.allow('GET');
-      sendJson(route.response, 200, await hostFacts(this.services(route).config.dataRoot));
+      sendJson(route.response, 200, await readHostFacts(this.services(route).config.dataRoot));
       return true;
     }
     if (resource === 'gc' && name === undefined) {

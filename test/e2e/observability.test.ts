@@ -118,13 +118,13 @@ test('container logs stream from the API and the CLI; /metrics has per-app CPU, 
     assert.ok((metricValue(metrics, 'amahi_app_stats_collect_seconds') ?? -1) >= 0);
 
     // Host facts.
-    const host = await api<{ cpu: { model: string; count: number }; memory: { totalBytes: number }; disk: { path: string; totalBytes: number; availableBytes: number } }>(url, '/api/v1/host');
+    const host = await api<{ cpu: { model: string; count: number }; memory: { totalBytes: number }; dataDisk: { path: string; totalBytes: number; availableBytes: number } }>(url, '/api/v1/host');
     assert.equal(host.status, 200);
     assert.equal(host.body.cpu.count, os.cpus().length);
     assert.equal(host.body.cpu.model, os.cpus()[0]?.model.trim());
     assert.equal(host.body.memory.totalBytes, os.totalmem());
-    assert.equal(host.body.disk.path, env.dataRoot);
-    assert.ok(host.body.disk.totalBytes > 0 && host.body.disk.availableBytes <= host.body.disk.totalBytes);
+    assert.equal(host.body.dataDisk.path, env.dataRoot);
+    assert.ok(host.body.dataDisk.totalBytes > 0 && host.body.dataDisk.availableBytes <= host.body.dataDisk.totalBytes);
     assert.equal(await controller.stop(), 0);
   } catch (error) {
     process.stderr.write(`controller output (last 30 lines):\n${controller.output().split('\n').slice(-30).join('\n')}\n`);
