@@ -150,7 +150,7 @@ export function healthVerdict(input: HealthInput): HealthVerdict {
 
 /** The registry digest (repo@sha256:...) of an image, preferring the repository of `ref`. */
 export function digestFor(image: ObservedImage | undefined, ref: string): string | undefined {
-  const digests = image?.repoDigests ?? [];
+  const digests = image?.digests ?? [];
   const repository = imageRepository(ref);
   return digests.find((d) => d.startsWith(`${repository}@`)) ?? digests[0];
 }

@@ -41,8 +41,8 @@ export interface ObservedImage {
   readonly createdAt: number;
   readonly sizeBytes: number;
   readonly labels: Readonly<Record<string, string>>;
-  /** Registry digests (repo@sha256:...) of a pulled image; none for local builds. */
-  readonly repoDigests?: readonly string[] | undefined;
+  /** repo@sha256:... references of a pulled image (none for local builds). */
+  readonly digests?: readonly string[] | undefined;
 }
 
 export interface ObservedVhost {

@@ -128,7 +128,7 @@ export class DockerRuntime implements Runtime {
       for (const image of images) {
         const observed: ObservedImage = {
           id: image.Id, tags: (image.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), createdAt: image.Created * 1000, sizeBytes: image.Size, labels: image.Labels ?? {},
-          repoDigests: (image.RepoDigests ?? []).filter((d) => d !== '<none>@<none>'),
+          digests: (image.RepoDigests ?? []).filter((d) => !d.startsWith('<none>@')),
         };
         imagesByRef.set(image.Id, observed);
         // Specs may pin an image by digest (repo@sha256:...).

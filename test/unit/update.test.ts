@@ -35,7 +35,7 @@ spec:
 `);
 
 function image(n: number, tags: string[] = [], digests: string[] = []): ObservedImage {
-  return { id: ID(n), tags, createdAt: 0, sizeBytes: 100 * n, labels: {}, repoDigests: digests };
+  return { id: ID(n), tags, createdAt: 0, sizeBytes: 100 * n, labels: {}, digests: digests };
 }
 /** Images by ref and by ID, as the observer lists them; `tagAt`: the image the moving tag names. */
 function imagesWith(tagAt: number | undefined, ...present: number[]): ReadonlyMap<string, ObservedImage> {
