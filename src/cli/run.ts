@@ -95,7 +95,10 @@ export class DaemonProcess {
       ready: () => daemon.ready,
     });
     // Schedules start after the first full pass: an overdue auto update needs the specs read.
-    const started = daemon.start().then(() => day2.start()).catch((error: unknown) => {
+    const startSchedules = (): Promise<void> => day2.start().catch((error: unknown) => {
+      context.logger.error({ err: error }, 'automatic updates and scheduled gc could not start; the controller runs on without them');
+    });
+    const started = daemon.start().then(startSchedules).catch((error: unknown) => {
       context.logger.fatal({ err: error }, 'the controller could not start');
       this.fail(error);
     });
