@@ -3,7 +3,9 @@ import path from 'node:path';
 import { CONFIG_FLAGS, loadConfig, parseFlagValue, type ControllerConfig } from '../config.js';
 import { createRootLogger, type Logger } from '../log.js';
 import { Controller, type ControllerDeps } from '../controller/controller.js';
+import { ImageBook } from '../controller/image-book.js';
 import { StateStore } from '../controller/state-store.js';
+import { UpdateStore } from '../controller/update-store.js';
 import { Proxy } from '../proxy/proxy.js';
 import type { DockerRuntime } from '../runtime/docker.js';
 import { createRuntime } from '../runtime/create.js';
@@ -38,21 +40,26 @@ export interface CliContext {
   readonly runtime: DockerRuntime | SwarmRuntime;
   readonly proxy: Proxy | undefined;
   readonly store: StateStore;
+  /** Images this instance pulled or built (gc only ever deletes those). */
+  readonly images: ImageBook;
 }
 
 export function buildContext(options: GlobalOptions, extra: { logLevel?: string } = {}): CliContext {
   const config = configFromOptions(options);
   const logger = createRootLogger({ level: (options.logLevel as string | undefined) ?? extra.logLevel });
-  const runtime = createRuntime(config);
+  const images = new ImageBook(config.stateDir);
+  const runtime = createRuntime(config, (image) => images.record(image).catch((error: unknown) => logger.warn({ err: error, image: image.ref }, 'cannot record a pulled image for gc')));
   const proxy = config.proxy.kind === 'none'
     ? undefined
     : new Proxy({
         instance: config.instance, vhostDir: config.proxy.vhostDir, testCommand: config.proxy.testCommand,
         reloadCommand: config.proxy.reloadCommand, logger: logger.child({ component: 'proxy' }),
       });
-  return { config, logger, runtime, proxy, store: new StateStore(config.stateDir) };
+  return { config, logger, runtime, proxy, store: new StateStore(config.stateDir), images };
 }
 
+/** Every controller honours the rollback pins in stateDir (apply and plan too, not only the daemon). */
 export function buildController(context: CliContext, extra: Partial<ControllerDeps> = {}): Controller {
-  return new Controller({ config: context.config, runtime: context.runtime, proxy: context.proxy, store: context.store, logger: context.logger, ...extra });
+  const updates = new UpdateStore(context.config.stateDir, extra.readOnly ?? false);
+  return new Controller({ config: context.config, runtime: context.runtime, proxy: context.proxy, store: context.store, logger: context.logger, updates, ...extra });
 }

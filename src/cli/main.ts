@@ -114,6 +114,23 @@ program
   });
 
 program
+  .command('update <app>')
+  .description('pull newer images of an app, recreate what changed, roll back when the new version is not healthy')
+  .addOption(outputOption())
+  .action(async (app: string, options: { output: string }) => {
+    process.exitCode = await (await import('./day2.js')).updateCommand(globals(), app, options);
+  });
+
+program
+  .command('gc')
+  .description('remove images this instance pulled or built that nothing needs and that were unused for gc.keepFor (dry run unless --yes)')
+  .option('--yes', 'remove them (default: only print what would be removed and the bytes it frees)')
+  .addOption(outputOption())
+  .action(async (options: { yes?: boolean; output: string }) => {
+    process.exitCode = await (await import('./day2.js')).gcCommand(globals(), options);
+  });
+
+program
   .command('proxy-init')
   .description('write the config of a private Apache or nginx instance on a loopback port')
   .addOption(new Option('--kind <kind>', 'proxy').choices(['apache', 'nginx']).default('apache'))

@@ -9,6 +9,7 @@
  */
 import type { AmahiError } from '../errors.js';
 import { Daemon } from '../controller/daemon.js';
+import { Day2 } from '../controller/day2.js';
 import { InstanceLock } from '../controller/lock.js';
 import { ApiServer, parseListen } from '../status/api.js';
 import { EventLog, recordControllerEvents, recordEngineEvent } from '../status/events.js';
@@ -16,6 +17,9 @@ import { Metrics } from '../status/metrics.js';
 import { DashboardRoutes } from '../status/dashboard.js';
 import { PurgeRoutes } from '../status/purge-endpoint.js';
 import { StatusFeed } from '../status/status-feed.js';
+import { Day2Routes } from '../status/api-day2.js';
+import { recordDay2Events } from '../status/day2-events.js';
+import { ResourceMetrics } from '../status/metrics-day2.js';
 import { buildContext, buildController, type CliContext, type GlobalOptions } from './context.js';
 import { SwarmRuntime } from '../runtime/swarm.js';
 
@@ -25,6 +29,7 @@ const SWARM_TASK_POLL_MS = 3000;
 interface Running {
   readonly context: CliContext;
   readonly daemon: Daemon;
+  readonly day2: Day2;
   readonly detach: () => void;
   readonly started: Promise<void>;
 }
@@ -37,6 +42,8 @@ export class DaemonProcess {
   private readonly metrics = new Metrics();
   /** Statuses as they change and each app's condition history, for the dashboard; carries over reloads. */
   private readonly feed = new StatusFeed();
+  /** Per-app CPU, memory, network and restarts in /metrics, sampled when scraped. */
+  readonly resources = new ResourceMetrics(this.metrics.registry, () => this.running && { controller: this.running.daemon.controller, runtime: this.running.context.runtime });
   private chain: Promise<unknown> = Promise.resolve();
   private stopping = false;
   private fail: (error: unknown) => void = () => undefined;
@@ -74,6 +81,8 @@ export class DaemonProcess {
     const controller = buildController(context);
     const detachEvents = recordControllerEvents(controller, this.events);
     const detachFeed = this.feed.attach(controller);
+    const detachDay2Events = recordDay2Events(controller, this.events);
+    const day2 = new Day2({ controller, runtime: context.runtime, config: context.config, images: context.images, logger: context.logger });
     const daemon = new Daemon({
       controller, logger: context.logger, specsDir: context.config.specsDir,
       relistIntervalMs: context.config.relistIntervalMs, resyncIntervalMs: context.config.resyncIntervalMs,
@@ -92,11 +101,15 @@ export class DaemonProcess {
       engineConnected: () => daemon.engineEvents.connected,
       ready: () => daemon.ready,
     });
-    const started = daemon.start().catch((error: unknown) => {
+    // Schedules start after the first full pass: an overdue auto update needs the specs read.
+    const startSchedules = (): Promise<void> => day2.start().catch((error: unknown) => {
+      context.logger.error({ err: error }, 'automatic updates and scheduled gc could not start; the controller runs on without them');
+    });
+    const started = daemon.start().then(startSchedules).catch((error: unknown) => {
       context.logger.fatal({ err: error }, 'the controller could not start');
       this.fail(error);
     });
-    this.running = { context, daemon, detach: () => { detachEvents(); detachFeed(); }, started };
+    this.running = { context, daemon, day2, detach: () => { detachEvents(); detachFeed(); detachDay2Events(); }, started };
   }
 
   private async startApi(): Promise<void> {
@@ -114,6 +127,7 @@ export class DaemonProcess {
         routes: [
           new DashboardRoutes({ context: () => this.context, feed: this.feed, events: this.events, actions: apiConfig.token !== undefined }),
           new PurgeRoutes({ context: () => this.context, events: this.events, logger }),
+          new Day2Routes({ day2: () => this.running?.day2 }),
         ],
       });
       await this.api.start();
@@ -124,6 +138,7 @@ export class DaemonProcess {
   private async stopDaemon(): Promise<void> {
     const running = this.running;
     if (!running) return;
+    await running.day2.stop();
     await running.daemon.stop();
     await running.started;
     running.detach();

@@ -11,6 +11,7 @@ import { pruneDecision, type PruneDecision } from '../core/desired.js';
 import { planApp, type PlanContext } from '../core/plan.js';
 import { computeStatus, isCrashLooping, isReady, isTransitional, type StatusError } from '../core/status.js';
 import { canonicalJson } from '../core/hash.js';
+import { stalePins } from '../core/update.js';
 import type { Operation, Plan } from '../model/plan.js';
 import type { ObservedApp } from '../model/observed.js';
 import type { AppStatus } from '../model/status.js';
@@ -26,6 +27,7 @@ import { Observer } from './observer.js';
 import { KeyedQueue, type HandlerOutcome } from './queue.js';
 import { DesiredSpecs, specContext } from './specs.js';
 import type { StateStore } from './state-store.js';
+import type { UpdateStore } from './update-store.js';
 
 export interface ControllerDeps {
   readonly config: ControllerConfig;
@@ -38,6 +40,8 @@ export interface ControllerDeps {
   /** Plan only: write nothing (no allocations, last good specs or status). */
   readonly readOnly?: boolean;
   readonly onProgress?: (progress: PullProgress) => void;
+  /** Rollback pins and last updates (updates.json); the planner honours the pins. */
+  readonly updates?: UpdateStore | undefined;
 }
 
 /** How soon to look again at an app that is converging (a container starting, a dependency). */
@@ -83,12 +87,18 @@ export class Controller extends EventEmitter {
     return this.deps.runtime;
   }
 
+  /** Rollback pins and last updates (updates.json), when this controller keeps them. */
+  get updates(): UpdateStore | undefined {
+    return this.deps.updates;
+  }
+
   get isStopping(): boolean {
     return this.stopping;
   }
 
   async init(): Promise<void> {
     await this.deps.store.ensure();
+    await this.deps.updates?.load();
     await this.specs.restore();
     this.allocations = await this.deps.store.readAllocations();
     for (const status of await this.deps.store.readStatuses()) this.statuses.set(status.name, status);
@@ -111,6 +121,13 @@ export class Controller extends EventEmitter {
     this.lastFullPassAt = Date.now();
     for (const app of [...names].sort()) this.queue.add(app, { resetBackoff: options.resetBackoff === true || update.changed.has(app) });
     this.emit('fullPass');
+  }
+
+  /** Reads the specs, the engine and the app ids without queueing anything (update, gc). */
+  async prepare(): Promise<void> {
+    await this.specs.reload();
+    await this.observer.refreshAll();
+    await this.refreshAllocations();
   }
 
   /** A file event or a periodic re-list: queue the apps whose desired state changed. */
@@ -176,6 +193,7 @@ export class Controller extends EventEmitter {
   async reconcile(app: string): Promise<HandlerOutcome> {
     const reconcileId = ++this.counters.reconciles;
     const log = this.deps.logger.child({ app, reconcileId });
+    this.emit('reconcileStarted', app);
     const spec = this.specs.state.apps.get(app);
     // A converging app (container starting, healthcheck pending) is looked at afresh: without engine
     // events (apply --once) nothing else would tell the cache that a container became healthy.
@@ -201,10 +219,11 @@ export class Controller extends EventEmitter {
       }
       const builds = spec ? await localBuilds(spec, this.deps.config.instance) : undefined;
       const planContext = await this.currentPlanContext();
+      const pins = await this.currentPins(app, observed, log);
       // Overlay networks take their subnets from the swarm's own address pool.
       const needsNetwork = spec !== undefined && spec.containers.some((c) => !c.hostNetwork) && observed.networks.length === 0 && planContext.runtime?.kind !== 'swarm';
       const networkSubnet = needsNetwork ? await this.subnets.subnetFor() : undefined;
-      const plan = planApp(app, spec && appId !== undefined ? { spec, appId, builds, networkSubnet } : undefined, observed, planContext);
+      const plan = planApp(app, spec && appId !== undefined ? { spec, appId, builds, pins, networkSubnet } : undefined, observed, planContext);
       this.lastPlans.set(app, plan);
       if (plan.operations.length === 0) return await this.settle(app, observed, restarts, plan, undefined, log);
       log.info({ operations: plan.operations.length, waiting: plan.waiting.length }, 'applying plan');
@@ -239,6 +258,7 @@ export class Controller extends EventEmitter {
     if (!spec && !refused && !error) {
       if (this.statuses.delete(app)) {
         await this.deps.store.removeStatus(app);
+        if (!this.deps.readOnly) await this.deps.updates?.forget(app);
         log.info('app uninstalled; its data directory and named volumes are kept');
         this.emit('status', app, undefined, undefined);
       }
@@ -265,6 +285,7 @@ export class Controller extends EventEmitter {
       url: spec?.web ? `http://${appHostname(spec, this.planContext.host)}${this.deps.config.proxy.listenPort === 80 ? '' : `:${this.deps.config.proxy.listenPort}`}/` : undefined,
       revision: this.specs.revision, observed, plan, error, refused: this.specs.state.refused.get(app),
       restarts, previous, now: new Date(),
+      pins: this.deps.updates?.pins(app), lastUpdate: this.deps.updates?.lastUpdate(app),
     });
     const changed = !previous || canonicalJson({ ...previous, updatedAt: '' }) !== canonicalJson({ ...status, updatedAt: '' });
     // The new status and its events become visible together (same tick), before the file write.
@@ -305,7 +326,8 @@ export class Controller extends EventEmitter {
       else {
         try {
           const builds = spec ? await localBuilds(spec, this.deps.config.instance) : undefined;
-          result.set(app, planApp(app, spec && appId !== undefined ? { spec, appId, builds } : undefined, await this.observer.app(app), await this.currentPlanContext()));
+          const pins = this.deps.updates?.pins(app);
+          result.set(app, planApp(app, spec && appId !== undefined ? { spec, appId, builds, pins } : undefined, await this.observer.app(app), await this.currentPlanContext()));
         } catch (error) {
           const failure = asAmahiError(error);
           result.set(app, { code: failure.code, message: failure.message });
@@ -326,7 +348,20 @@ export class Controller extends EventEmitter {
     const appId = this.allocations.get(app);
     if (!spec && !this.prune.allowed.has(app) && this.prune.refusal) return { code: 'E_PRUNE_REFUSED', message: this.prune.refusal };
     if (spec && appId === undefined) return { code: 'E_PORT_CONFLICT', message: 'no app id allocated' };
-    return planApp(app, spec && appId !== undefined ? { spec, appId } : undefined, await this.observer.app(app), await this.currentPlanContext());
+    return planApp(app, spec && appId !== undefined ? { spec, appId, pins: this.deps.updates?.pins(app) } : undefined, await this.observer.app(app), await this.currentPlanContext());
+  }
+
+  /** The app's rollback pins, after dropping those that can never apply again (core/update.ts). */
+  private async currentPins(app: string, observed: ObservedApp, log: Logger) {
+    const updates = this.deps.updates;
+    if (!updates) return undefined;
+    const pins = updates.pins(app);
+    const stale = stalePins(this.specs.state.apps.get(app), pins, observed.imagesByRef);
+    if (stale.length > 0 && !this.deps.readOnly) {
+      log.info({ containers: stale }, 'rollback pins released: the spec or the tag moved on');
+      await updates.setPins(app, new Map(stale.map((key) => [key, undefined])));
+    }
+    return updates.pins(app);
   }
 
   get pruneRefusal(): string | undefined {

@@ -8,12 +8,14 @@
 import type { ObservedApp } from '../model/observed.js';
 import type { Operation, Plan } from '../model/plan.js';
 import type { AppSpec } from '../model/spec.js';
-import { blueprintsFor, DEFAULT_HASH_SCHEME, type HashScheme, type HostContext } from './blueprint.js';
+import type { ImagePin } from '../model/update.js';
+import { blueprintsFor, DEFAULT_HASH_SCHEME, type ContainerPlanInput, type HashScheme, type HostContext } from './blueprint.js';
 import { appDataDir, LABELS, networkName, ownerLabels, volumeName } from './names.js';
 import { dependencyOrder, planContainers } from './plan-containers.js';
 import { planVhost, planVhostRemoval, type ProxyPlanContext } from './vhost-plan.js';
 import { dataOwners, dataSubdirs, imageOperations } from './plan-parts.js';
 import { planSwarmApp, type SwarmTarget } from './plan-swarm.js';
+import { applicablePins, shortId } from './update.js';
 
 export { hashMatches } from './plan-containers.js';
 
@@ -43,6 +45,8 @@ export interface DesiredApp {
   readonly builds?: ReadonlyMap<string, LocalBuild> | undefined;
   /** Subnet for the app network when it must be created (chosen by core/subnets.ts). */
   readonly networkSubnet?: string | undefined;
+  /** Rollback pins by container key (core/update.ts decides which still apply; single host only). */
+  readonly pins?: ReadonlyMap<string, ImagePin> | undefined;
 }
 
 /**
@@ -77,7 +81,8 @@ export function planApp(app: string, desired: DesiredApp | undefined, observed: 
   const { spec, appId } = desired;
   const scheme = ctx.hashScheme ?? DEFAULT_HASH_SCHEME;
   const images = desired.builds && new Map([...desired.builds].map(([key, build]) => [key, build.tag]));
-  const inputs = blueprintsFor(spec, appId, ctx.host, { images, scheme });
+  const pins = applicablePins(spec, desired.pins, observed.imagesByRef);
+  const inputs = withPins(blueprintsFor(spec, appId, ctx.host, { images, scheme }), pins);
   const containers = planContainers(app, spec, inputs, observed, scheme);
   const vhostOps = planVhost(app, desired, observed, ctx.host, ctx.proxy);
 
@@ -103,7 +108,7 @@ export function planApp(app: string, desired: DesiredApp | undefined, observed: 
       operations.push({ kind: 'EnsureVolume', app, cause: 'volume missing', volume: name, labels: { ...ownerLabels(ctx.host.instance, app), [LABELS.volume]: volume } });
     }
   }
-  operations.push(...containers.stops, ...containers.removals, ...containers.changes);
+  operations.push(...containers.stops, ...containers.removals, ...containers.changes.map((op) => explainPin(op, pins)));
   if (!needsNetwork) {
     for (const unused of observed.networks) {
       operations.push({ kind: 'RemoveNetwork', app, cause: 'no container uses the app network', networkId: unused.id, network: unused.name });
@@ -111,4 +116,24 @@ export function planApp(app: string, desired: DesiredApp | undefined, observed: 
   }
   operations.push(...vhostOps);
   return { app, operations, waiting: containers.waiting };
+}
+
+/**
+ * A pinned container runs its pinned image ID instead of the tag. The spec hash stays the one of
+ * the tag's blueprint, so releasing the pin changes only the image ID (an `image changed`
+ * recreate), never the hash.
+ */
+function withPins(inputs: ContainerPlanInput[], pins: ReadonlyMap<string, ImagePin>): ContainerPlanInput[] {
+  if (pins.size === 0) return inputs;
+  return inputs.map((input) => {
+    const pin = pins.get(input.key);
+    return pin ? { ...input, blueprint: { ...input.blueprint, image: pin.imageId } } : input;
+  });
+}
+
+/** Says why a pinned container is recreated from an older image than its tag's. */
+function explainPin(op: Operation, pins: ReadonlyMap<string, ImagePin>): Operation {
+  const pin = op.kind === 'RecreateContainer' || op.kind === 'CreateContainer' ? pins.get(op.container) : undefined;
+  if (!pin || op.cause.startsWith('spec changed')) return op;
+  return { ...op, cause: `${op.cause}; rolled back to ${shortId(pin.imageId)} because ${shortId(pin.rejectedImageId)} of ${pin.image} failed its update` };
 }

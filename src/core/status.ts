@@ -6,9 +6,11 @@ import type { ObservedApp, ObservedContainer } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
 import type { AppSpec } from '../model/spec.js';
 import type { AppStatus, Condition, ConditionStatus, ConditionType, ContainerStatus } from '../model/status.js';
+import type { ImagePin, UpdateResult } from '../model/update.js';
 import type { RefusedSpec } from './desired.js';
 import { containerName } from './names.js';
 import { assessServices, serviceContainerStatuses } from './status-services.js';
+import { applicablePins, digestFor, shortId } from './update.js';
 
 export interface StatusError {
   readonly code: string;
@@ -30,6 +32,9 @@ export interface StatusInput {
   /** Restart counts by container id, where inspected. */
   readonly restarts: ReadonlyMap<string, number>;
   readonly previous: AppStatus | undefined;
+  /** Rollback pins of the app by container key (those that still apply make it Degraded: UpdateFailed). */
+  readonly pins?: ReadonlyMap<string, ImagePin> | undefined;
+  readonly lastUpdate?: UpdateResult | undefined;
   readonly now: Date;
 }
 
@@ -108,11 +113,12 @@ function assess(input: StatusInput, restarts: ReadonlyMap<string, number>): Asse
   const refusedNote = input.refused ? `a newer version in ${input.refused.file} was refused (${input.refused.problems.length} problem(s)); the last good version stays in force` : '';
   // Degraded while the app runs: a refused newer spec, or a vhost file we may not touch.
   const foreignVhost = spec?.web && input.observed.vhost && !input.observed.vhost.managed ? input.observed.vhost.file : undefined;
+  const rolledBack = spec ? rollbackNote(input.app, applicablePins(spec, input.pins, input.observed.imagesByRef)) : '';
   const degradedNote: [ConditionStatus, string, string] = refusedNote
     ? ['True', 'SpecRefused', refusedNote]
     : foreignVhost
       ? ['True', 'VhostNotManaged', `${foreignVhost} has no managed marker of instance ${input.instance}, so it is left alone and serves whatever it says; remove it to let the controller write this app's vhost`]
-      : ['False', 'AsExpected', ''];
+      : rolledBack ? ['True', 'UpdateFailed', rolledBack] : ['False', 'AsExpected', ''];
   if (!spec) {
     const message = input.refused ? `the spec in ${input.refused.file} is invalid and there is no earlier good version` : 'no spec';
     return { ready: ['False', 'SpecInvalid', message], progressing: ['False', 'SpecInvalid', message], degraded: ['True', 'SpecInvalid', message] };
@@ -176,11 +182,20 @@ function condition(type: ConditionType, [status, reason, message]: [ConditionSta
   return { type, status, reason, message, lastTransitionTime };
 }
 
+/** Degraded while a failed update holds containers on their previous image. */
+function rollbackNote(app: string, pins: ReadonlyMap<string, ImagePin>): string {
+  if (pins.size === 0) return '';
+  const held = [...pins].map(([key, pin]) => `${key} runs ${shortId(pin.imageId)} instead of ${shortId(pin.rejectedImageId)} of ${pin.image} (${pin.reason})`);
+  return `an update was rolled back: ${held.join('; ')}; amahictl update ${app} tries again, a newer image under the tag is picked up by the next update`;
+}
+
 /** One entry per spec container, from the containers of the single-host runtime. */
 function containerStatuses(input: StatusInput, restarts: ReadonlyMap<string, number>): ContainerStatus[] {
+  const pins = input.spec ? applicablePins(input.spec, input.pins, input.observed.imagesByRef) : new Map<string, ImagePin>();
   return (input.spec?.containers ?? []).map((container) => {
     const observed = input.observed.containers.find((c) => c.key === container.key && c.name === containerName(input.instance, input.app, container.key))
       ?? input.observed.containers.find((c) => c.key === container.key);
+    const runningImage = observed?.imageId === undefined ? undefined : input.observed.imagesByRef.get(observed.imageId);
     return {
       key: container.key,
       name: observed?.name ?? containerName(input.instance, input.app, container.key),
@@ -193,6 +208,8 @@ function containerStatuses(input: StatusInput, restarts: ReadonlyMap<string, num
       replicas: container.replicas > 1
         ? { desired: container.replicas, running: input.observed.containers.filter((c) => c.key === container.key && c.state === 'running').length }
         : undefined,
+      imageDigest: digestFor(runningImage, container.image),
+      pinnedImageId: pins.get(container.key)?.imageId,
     };
   });
 }
@@ -221,6 +238,7 @@ export function computeStatus(input: StatusInput): AppStatus {
       ? { code: input.error.code, message: input.error.message, at: input.now.toISOString() }
       : ready ? undefined : input.previous?.lastError,
     refusedSpec: input.refused,
+    lastUpdate: input.lastUpdate,
     installedAt: input.previous?.installedAt ?? (input.observed.containers.length > 0 || (input.observed.services?.length ?? 0) > 0 ? input.now.toISOString() : undefined),
     updatedAt: input.now.toISOString(),
   };

@@ -1,6 +1,7 @@
 /** Kubernetes-style status of an app, computed from observation on every pass. */
 import type { SpecProblem } from '../errors.js';
 import type { ContainerState, HealthState } from './observed.js';
+import type { UpdateResult } from './update.js';
 
 export type ConditionType = 'Ready' | 'Progressing' | 'Degraded';
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -42,6 +43,10 @@ export interface ContainerStatus {
   readonly replicas?: { readonly desired: number; readonly running: number } | undefined;
   /** Swarm only: the current tasks and the latest failed ones, newest first. */
   readonly tasks?: readonly TaskStatus[] | undefined;
+  /** Registry digest (repo@sha256:...) of the image the container runs, when it was pulled. */
+  readonly imageDigest?: string | undefined;
+  /** Set while a failed update holds the container on this (older) image ID. */
+  readonly pinnedImageId?: string | undefined;
 }
 
 export interface AppStatus {
@@ -58,4 +63,6 @@ export interface AppStatus {
   readonly refusedSpec: { readonly file: string; readonly problems: readonly SpecProblem[] } | undefined;
   readonly installedAt: string | undefined;
   readonly updatedAt: string;
+  /** The last `amahictl update` or automatic update of the app: when, from -> to, outcome, reason. */
+  readonly lastUpdate?: UpdateResult | undefined;
 }

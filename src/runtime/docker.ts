@@ -24,14 +24,26 @@ function minVersion(a: string, b: string): string {
   return aMajor < bMajor || (aMajor === bMajor && aMinor < bMinor) ? a : b;
 }
 
+/** An image the runtime pulled or built, as the engine stored it (for the gc's records). */
+export interface StoredImage {
+  readonly ref: string;
+  readonly id: string;
+  /** The image ID the reference had before the pull, if any: unchanged means nothing new was stored. */
+  readonly previousId: string | undefined;
+  readonly source: 'pull' | 'build';
+}
+
 export interface DockerRuntimeOptions {
   readonly socketPath: string;
   readonly instance: string;
+  /** Told about every pull and build (after it succeeded); a failure here never fails the operation. */
+  readonly onImageStored?: ((image: StoredImage) => Promise<void>) | undefined;
 }
 
 export class DockerRuntime implements Runtime {
   readonly instance: string;
   private readonly socketPath: string;
+  private readonly onImageStored: DockerRuntimeOptions['onImageStored'];
   private client: Docker | undefined;
   /** Engine API requests made, for metrics and benchmarks. */
   requestCount = 0;
@@ -39,6 +51,7 @@ export class DockerRuntime implements Runtime {
   constructor(options: DockerRuntimeOptions) {
     this.instance = options.instance;
     this.socketPath = options.socketPath;
+    this.onImageStored = options.onImageStored;
   }
 
   /** The client, speaking the lower of the engine's API version and ours (LESSONS: negotiate). */
@@ -146,12 +159,18 @@ export class DockerRuntime implements Runtime {
         case 'EnsureVolume':
           await docker.createVolume({ Name: op.volume, Labels: { ...op.labels } });
           return;
-        case 'PullImage':
+        case 'PullImage': {
+          const previousId = this.onImageStored && await imageIdOf(docker, op.image);
           await pullImage(docker, op.image, options);
+          await this.reportStored(docker, op.image, previousId, 'pull');
           return;
-        case 'BuildImage':
+        }
+        case 'BuildImage': {
+          const previousId = this.onImageStored && await imageIdOf(docker, op.image);
           await buildImage(docker, op);
+          await this.reportStored(docker, op.image, previousId, 'build');
           return;
+        }
         case 'CreateContainer':
           await this.create(docker, op.blueprint, [], op.imageId);
           return;
@@ -178,6 +197,12 @@ export class DockerRuntime implements Runtime {
     } catch (error) {
       throw toDockerError(error, `${op.kind} for app ${op.app} failed`, op.kind);
     }
+  }
+
+  private async reportStored(docker: Docker, ref: string, previousId: string | undefined, source: StoredImage['source']): Promise<void> {
+    if (!this.onImageStored) return;
+    const id = await imageIdOf(docker, ref);
+    if (id) await this.onImageStored({ ref, id, previousId, source }).catch(() => undefined);
   }
 
   private async create(docker: Docker, blueprint: ContainerBlueprint, keptVolumes: readonly { name: string; target: string }[], knownImageId?: string): Promise<string> {
@@ -228,6 +253,9 @@ export class DockerRuntime implements Runtime {
     await ignoreStatus(container.remove({ force: true, v: false }), 404);
   }
 }
+
+const imageIdOf = (docker: Docker, ref: string): Promise<string | undefined> =>
+  docker.getImage(ref).inspect().then((image) => image.Id, () => undefined);
 
 /** Without a timeout the engine uses the container's own StopTimeout (its stopGracePeriod). */
 const stopOptions = (timeoutSeconds: number | undefined): { t?: number } => (timeoutSeconds === undefined ? {} : { t: timeoutSeconds });

@@ -13,7 +13,7 @@ import type { RuntimeTarget } from '../core/plan.js';
 import { LABELS, instanceFilter } from '../core/names.js';
 import { AmahiError, DockerError } from '../errors.js';
 import type { ServiceBlueprint } from '../model/plan.js';
-import { DockerRuntime } from './docker.js';
+import { DockerRuntime, type DockerRuntimeOptions } from './docker.js';
 import { toDockerError } from './docker-errors.js';
 import { serviceSpec } from './swarm-body.js';
 import { toObservedServices, type EngineNode, type EngineTask } from './swarm-observe.js';
@@ -25,6 +25,7 @@ export interface SwarmRuntimeOptions {
   readonly routingMesh: RoutingMesh;
   /** Whether this host's kernel has IPVS (for routingMesh auto); default: look in /proc and /sys. */
   readonly ipvsPresent?: () => boolean;
+  readonly onImageStored?: DockerRuntimeOptions['onImageStored'];
 }
 
 /** Swarm labels every container of a task with its task id: such containers are the service's, not ours. */
@@ -37,7 +38,7 @@ export class SwarmRuntime extends DockerRuntime implements Runtime {
   private managerChecked = false;
 
   constructor(private readonly swarm: SwarmRuntimeOptions) {
-    super({ socketPath: swarm.socketPath, instance: swarm.instance });
+    super({ socketPath: swarm.socketPath, instance: swarm.instance, onImageStored: swarm.onImageStored });
   }
 
   override async ping(): Promise<void> {
