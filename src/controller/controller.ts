@@ -46,7 +46,7 @@ export interface ControllerDeps {
 
 /** How soon to look again at an app that is converging (a container starting, a dependency). */
 const PROGRESS_POLL_MS = 1000;
-const AFTER_APPLY_MS = 100;
+const AFTER_APPLY_MS = 20;
 
 export class Controller extends EventEmitter {
   readonly specs: DesiredSpecs;
@@ -110,8 +110,8 @@ export class Controller extends EventEmitter {
    * of their failures is gone, so waiting out minutes of backoff would only delay healing.
    */
   async fullPass(options: { resetBackoff?: boolean } = {}): Promise<void> {
-    const update = await this.specs.reload();
-    await this.observer.refreshAll();
+    // Reading the specs is CPU work, listing the engine is waiting: do them side by side.
+    const [update] = await Promise.all([this.specs.reload(), this.observer.refreshAll()]);
     await this.refreshAllocations();
     const names = new Set([
       ...this.specs.state.apps.keys(), ...this.specs.state.refused.keys(), ...this.statuses.keys(),
@@ -125,8 +125,7 @@ export class Controller extends EventEmitter {
 
   /** Reads the specs, the engine and the app ids without queueing anything (update, gc). */
   async prepare(): Promise<void> {
-    await this.specs.reload();
-    await this.observer.refreshAll();
+    await Promise.all([this.specs.reload(), this.observer.refreshAll()]);
     await this.refreshAllocations();
   }
 

@@ -44,7 +44,7 @@ export class DockerRuntime implements Runtime {
   readonly instance: string;
   private readonly socketPath: string;
   private readonly onImageStored: DockerRuntimeOptions['onImageStored'];
-  private client: Docker | undefined;
+  private client: Promise<Docker> | undefined;
   /** Engine API requests made, for metrics and benchmarks. */
   requestCount = 0;
 
@@ -55,8 +55,16 @@ export class DockerRuntime implements Runtime {
   }
 
   /** The client, speaking the lower of the engine's API version and ours (LESSONS: negotiate). */
-  async docker(): Promise<Docker> {
-    if (this.client) return this.client;
+  docker(): Promise<Docker> {
+    // One negotiation for the process, however many first calls race for it; a failure is retried.
+    this.client ??= this.connect().catch((error: unknown) => {
+      this.client = undefined;
+      throw error;
+    });
+    return this.client;
+  }
+
+  private async connect(): Promise<Docker> {
     const probe = new Docker({ socketPath: this.socketPath });
     let engineVersion: string;
     try {
@@ -71,7 +79,6 @@ export class DockerRuntime implements Runtime {
       this.requestCount += 1;
       return dial(...args);
     };
-    this.client = client;
     return client;
   }
 
