@@ -8,6 +8,8 @@ import { schemaPath } from './paths.js';
 import { isSafeVhostValue } from './core/vhost.js';
 
 export type ProxyKind = 'apache' | 'nginx' | 'none';
+export type RuntimeKind = 'docker' | 'swarm';
+export type RoutingMesh = 'auto' | 'on' | 'off';
 export type ProxyPreset = 'debian' | 'fedora' | 'private';
 
 export interface PolicyConfig {
@@ -43,13 +45,23 @@ export interface ControllerConfig {
   readonly resyncIntervalMs: number;
   readonly relistIntervalMs: number;
   readonly docker: { readonly socketPath: string };
+  /** Which engine runs the apps; routingMesh matters for swarm only. */
+  readonly runtime: { readonly kind: RuntimeKind; readonly routingMesh: RoutingMesh };
+  /** Where app networks get their subnets; an empty pool leaves it to the engine's default pools. */
+  readonly network: { readonly subnetPool: string; readonly subnetPrefix: number };
   readonly proxy: ProxyConfig;
   readonly api: { readonly listen: string; readonly token: string | undefined };
   readonly prune: { readonly allowEmpty: boolean; readonly maxDeletions: number };
   readonly policy: PolicyConfig;
+  /** Image updates; scheduleMs undefined: no automatic updates (`off`). */
+  readonly update: { readonly scheduleMs: number | undefined; readonly healthTimeoutMs: number; readonly healthGraceMs: number };
+  /** Image clean-up; scheduleMs undefined: only `amahictl gc` (`off`, the default). */
+  readonly gc: { readonly scheduleMs: number | undefined; readonly keepForMs: number };
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/amahi/controller.yaml';
+/** 1024 app networks of /26 each, outside Docker's default pools (172.17-31/16, 192.168/16). */
+export const DEFAULT_SUBNET_POOL = '10.222.0.0/16';
 
 /** Raw config as written in the YAML file (durations as text). Shape enforced by the config schema. */
 type RawConfig = Record<string, unknown>;
@@ -70,6 +82,10 @@ export const CONFIG_FLAGS: ReadonlyArray<{ key: string; flag: string; type: 'str
   { key: 'resyncInterval', flag: 'resync-interval', type: 'string' },
   { key: 'relistInterval', flag: 'relist-interval', type: 'string' },
   { key: 'docker.socketPath', flag: 'docker-socket', type: 'string' },
+  { key: 'runtime.kind', flag: 'runtime', type: 'string' },
+  { key: 'runtime.routingMesh', flag: 'routing-mesh', type: 'string' },
+  { key: 'network.subnetPool', flag: 'subnet-pool', type: 'string' },
+  { key: 'network.subnetPrefix', flag: 'subnet-prefix', type: 'int' },
   { key: 'proxy.kind', flag: 'proxy-kind', type: 'string' },
   { key: 'proxy.preset', flag: 'proxy-preset', type: 'string' },
   { key: 'proxy.configFile', flag: 'proxy-config-file', type: 'string' },
@@ -88,6 +104,11 @@ export const CONFIG_FLAGS: ReadonlyArray<{ key: string; flag: string; type: 'str
   { key: 'policy.allowDockerSocket', flag: 'allow-docker-socket', type: 'bool' },
   { key: 'policy.allowPrivileged', flag: 'allow-privileged', type: 'bool' },
   { key: 'policy.allowHostNamespaces', flag: 'allow-host-namespaces', type: 'bool' },
+  { key: 'update.schedule', flag: 'update-schedule', type: 'string' },
+  { key: 'update.healthTimeout', flag: 'update-health-timeout', type: 'string' },
+  { key: 'update.healthGrace', flag: 'update-health-grace', type: 'string' },
+  { key: 'gc.schedule', flag: 'gc-schedule', type: 'string' },
+  { key: 'gc.keepFor', flag: 'gc-keep-for', type: 'string' },
 ];
 
 let compiledValidator: ReturnType<Ajv2020['compile']> | undefined;
@@ -154,11 +175,17 @@ export function proxyPreset(kind: Exclude<ProxyKind, 'none'>, preset: ProxyPrese
     : { vhostDir: '/etc/apache2/sites-enabled', testCommand: ['apache2ctl', '-t'], reloadCommand: ['apache2ctl', 'graceful'] };
 }
 
-function durationOf(raw: unknown, fallback: string, key: string): number {
+function durationOf(raw: unknown, fallback: string, key: string, options: { allowZero?: boolean } = {}): number {
   const text = typeof raw === 'string' ? raw : fallback;
   const ms = parseDurationMs(text);
-  if (ms === undefined || ms <= 0) throw new ConfigInvalidError(`${key}: "${text}" is not a duration such as 30s or 5m`);
+  if (ms === undefined || ms < 0 || (ms === 0 && !options.allowZero)) throw new ConfigInvalidError(`${key}: "${text}" is not a duration such as 30s or 5m`);
   return ms;
+}
+
+/** A schedule: a positive duration between runs, or `off` (undefined). */
+function scheduleOf(raw: unknown, fallback: string, key: string): number | undefined {
+  const text = typeof raw === 'string' ? raw : fallback;
+  return text === 'off' ? undefined : durationOf(text, fallback, key);
 }
 
 /** Applies defaults and presets to a validated raw config. Relative paths resolve against baseDir. */
@@ -170,6 +197,9 @@ export function resolveConfig(raw: RawConfig, baseDir: string = process.cwd()): 
   const apiRaw = section('api');
   const pruneRaw = section('prune');
   const policyRaw = section('policy');
+  const runtimeRaw = section('runtime');
+  const updateRaw = section('update');
+  const gcRaw = section('gc');
   const abs = (value: unknown, fallback: string): string => path.resolve(baseDir, typeof value === 'string' ? value : fallback);
 
   const kind = (proxyRaw['kind'] as ProxyKind | undefined) ?? 'apache';
@@ -195,6 +225,14 @@ export function resolveConfig(raw: RawConfig, baseDir: string = process.cwd()): 
     resyncIntervalMs: durationOf(raw['resyncInterval'], '5m', 'resyncInterval'),
     relistIntervalMs: durationOf(raw['relistInterval'], '60s', 'relistInterval'),
     docker: { socketPath: (section('docker')['socketPath'] as string | undefined) ?? '/var/run/docker.sock' },
+    runtime: {
+      kind: (runtimeRaw['kind'] as RuntimeKind | undefined) ?? 'docker',
+      routingMesh: (runtimeRaw['routingMesh'] as RoutingMesh | undefined) ?? 'auto',
+    },
+    network: {
+      subnetPool: (section('network')['subnetPool'] as string | undefined) ?? DEFAULT_SUBNET_POOL,
+      subnetPrefix: (section('network')['subnetPrefix'] as number | undefined) ?? 26,
+    },
     proxy: {
       kind,
       preset,
@@ -220,6 +258,15 @@ export function resolveConfig(raw: RawConfig, baseDir: string = process.cwd()): 
       allowDockerSocket: (policyRaw['allowDockerSocket'] as boolean | undefined) ?? false,
       allowPrivileged: (policyRaw['allowPrivileged'] as boolean | undefined) ?? false,
       allowHostNamespaces: (policyRaw['allowHostNamespaces'] as boolean | undefined) ?? false,
+    },
+    update: {
+      scheduleMs: scheduleOf(updateRaw['schedule'], '24h', 'update.schedule'),
+      healthTimeoutMs: durationOf(updateRaw['healthTimeout'], '5m', 'update.healthTimeout'),
+      healthGraceMs: durationOf(updateRaw['healthGrace'], '10s', 'update.healthGrace', { allowZero: true }),
+    },
+    gc: {
+      scheduleMs: scheduleOf(gcRaw['schedule'], 'off', 'gc.schedule'),
+      keepForMs: durationOf(gcRaw['keepFor'], '14d', 'gc.keepFor', { allowZero: true }),
     },
   };
 }

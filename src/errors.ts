@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'E_SPEC_INVALID'
   | 'E_CONFIG_INVALID'
   | 'E_PORT_CONFLICT'
+  | 'E_HOSTNAME_CONFLICT'
   | 'E_NAME_CONFLICT'
   | 'E_IMAGE_PULL'
   | 'E_IMAGE_BUILD'

@@ -4,7 +4,7 @@ import { isReady } from '../core/status.js';
 import { InstanceLock } from '../controller/lock.js';
 import { buildContext, buildController, type CliContext, type GlobalOptions } from './context.js';
 import { formatDescription } from './describe.js';
-import { formatPlans, formatStatusTable, conditionOf } from './format.js';
+import { formatPlans, formatStatusTable, formatTasks, conditionOf } from './format.js';
 import { pullReporter } from './progress.js';
 import { notFound, statusSource } from './status-source.js';
 
@@ -73,6 +73,8 @@ export async function getCommand(options: GlobalOptions, app: string | undefined
   const statuses = app ? [await source.status(app)].filter((s) => s !== undefined) : await source.statuses();
   if (app && statuses.length === 0) throw notFound(app);
   process.stdout.write(commandOptions.output === 'json' ? `${JSON.stringify(app ? statuses[0] : statuses, null, 2)}\n` : formatStatusTable(statuses));
+  const tasks = app && commandOptions.output !== 'json' && statuses[0] ? formatTasks(statuses[0]) : '';
+  if (tasks) process.stdout.write(`\n${tasks}`);
   return 0;
 }
 

@@ -4,7 +4,8 @@ import { isReady, type StatusError } from '../core/status.js';
 import type { Plan } from '../model/plan.js';
 import type { AppStatus } from '../model/status.js';
 import type { ControllerEvent } from '../status/events.js';
-import { age, formatPlans, table } from './format.js';
+import { updateSummary } from '../status/day2-events.js';
+import { age, formatPlans, formatTasks, table } from './format.js';
 
 export interface Description {
   readonly status: AppStatus;
@@ -35,10 +36,19 @@ export function formatDescription({ status, events, plan, source }: Description,
     ])),
     'Containers:',
     status.containers.length === 0 ? '  (none)' : indent(table([
-      ['KEY', 'NAME', 'STATE', 'HEALTH', 'RESTARTS', 'IMAGE', 'ID'],
-      ...status.containers.map((c) => [c.key, c.name, c.state, c.health, c.restarts === undefined ? '-' : String(c.restarts), c.image, c.id?.slice(0, 12) ?? '-']),
+      ['KEY', 'NAME', 'STATE', 'HEALTH', 'RESTARTS', 'IMAGE', 'ID', 'DIGEST'],
+      ...status.containers.map((c) => [
+        c.key, c.name, c.state, c.health, c.restarts === undefined ? '-' : String(c.restarts), c.image, c.id?.slice(0, 12) ?? '-',
+        `${c.imageDigest ? c.imageDigest.slice(c.imageDigest.indexOf('@') + 1, c.imageDigest.indexOf('@') + 20) : '-'}${c.pinnedImageId ? ' (pinned)' : ''}`,
+      ]),
     ])),
   ];
+  const tasks = formatTasks(status, now);
+  if (tasks) lines.push('Tasks:', indent(tasks));
+  if (status.lastUpdate) {
+    const update = status.lastUpdate;
+    lines.push(field('Last update', `${update.outcome} (${update.trigger}, ${age(update.finishedAt, now)} ago): ${updateSummary(update)}`));
+  }
   if (status.lastError) lines.push(field('Last error', `${status.lastError.code}: ${status.lastError.message} (${age(status.lastError.at, now)} ago)`));
   if (status.refusedSpec) {
     lines.push(`Refused spec:  ${status.refusedSpec.file} (the last good version stays in force)`);

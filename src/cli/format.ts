@@ -1,5 +1,5 @@
 /** Human output: plans in the manner of `terraform plan`, status tables. */
-import type { Operation, Plan } from '../model/plan.js';
+import type { ContainerBlueprint, Operation, Plan, ServiceBlueprint } from '../model/plan.js';
 import type { AppStatus } from '../model/status.js';
 import type { StatusError } from '../core/status.js';
 
@@ -10,10 +10,12 @@ function change(operation: Operation): Change {
     case 'RemoveContainer':
     case 'RemoveNetwork':
     case 'RemoveVhost':
+    case 'RemoveService':
       return '-';
     case 'StartContainer':
     case 'StopContainer':
     case 'RecreateContainer':
+    case 'UpdateService':
       return '~';
     case 'WriteVhost':
       return operation.cause === 'vhost missing' ? '+' : '~';
@@ -35,19 +37,38 @@ function summary(operation: Operation): string {
     case 'RecreateContainer': return `recreate container ${operation.blueprint.name} (${operation.blueprint.image})`;
     case 'RemoveContainer': return `remove container ${operation.name}`;
     case 'RemoveNetwork': return `remove network ${operation.network}`;
+    case 'CreateService': return `create service ${operation.blueprint.name} (${operation.blueprint.container.image}, ${replicaWords(operation.blueprint.replicas)})`;
+    case 'UpdateService': return operation.rolling
+      ? `update service ${operation.blueprint.name} (${operation.blueprint.container.image}; rolling, ${operation.blueprint.update.order})`
+      : `scale service ${operation.blueprint.name} to ${replicaWords(operation.blueprint.replicas)}`;
+    case 'RemoveService': return `remove service ${operation.name}`;
     case 'WriteVhost': return `write vhost ${operation.file}`;
     case 'RemoveVhost': return `remove vhost ${operation.file}`;
   }
 }
 
+const replicaWords = (replicas: number): string => `${replicas} replica${replicas === 1 ? '' : 's'}`;
+
 /** The attributes worth reading before a container is (re)created, one `name: value` per line. */
 function details(operation: Operation): [string, string][] {
   if (operation.kind === 'BuildImage') return [['context', `${operation.context} (${operation.dockerfile})`]];
+  if (operation.kind === 'CreateService' || (operation.kind === 'UpdateService' && operation.rolling)) return serviceDetails(operation.blueprint);
   if (operation.kind !== 'CreateContainer' && operation.kind !== 'RecreateContainer') return [];
-  const blueprint = operation.blueprint;
+  return containerDetails(operation.blueprint);
+}
+
+function serviceDetails(blueprint: ServiceBlueprint): [string, string][] {
+  const rows = containerDetails(blueprint.container, blueprint.publishMode);
+  if (blueprint.constraints.length > 0) rows.push(['placement', blueprint.constraints.join(', ')]);
+  rows.push(['update', `${blueprint.update.order} (${blueprint.update.orderReason}), monitor ${blueprint.update.monitorNs / 1e9}s, on failure ${blueprint.update.failureAction}`]);
+  return rows;
+}
+
+function containerDetails(blueprint: ContainerBlueprint, publishMode?: string): [string, string][] {
   const rows: [string, string][] = [];
   if (blueprint.command) rows.push(['command', JSON.stringify(blueprint.command)]);
-  const ports = blueprint.ports.map((p) => `${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort}->${p.containerPort}/${p.protocol}`);
+  // Swarm binds a published port on every address of the node (no host IP), in host or ingress mode.
+  const ports = blueprint.ports.map((p) => `${p.hostIp && !publishMode ? `${p.hostIp}:` : ''}${p.hostPort}->${p.containerPort}/${p.protocol}${publishMode ? ` (${publishMode})` : ''}`);
   if (ports.length > 0) rows.push(['ports', ports.join(', ')]);
   const mounts = blueprint.mounts.map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`);
   if (mounts.length > 0) rows.push(['mounts', mounts.join(', ')]);
@@ -64,7 +85,7 @@ export function formatPlans(plans: ReadonlyMap<string, Plan | StatusError>): str
       lines.push(`! ${app}: ${plan.code}: ${plan.message}`);
       continue;
     }
-    if (plan.operations.length === 0 && plan.waiting.length === 0) continue;
+    if (plan.operations.length === 0 && plan.waiting.length === 0 && (plan.blocked ?? []).length === 0) continue;
     changedApps += 1;
     lines.push(`${app}:`);
     for (const operation of plan.operations) {
@@ -75,6 +96,7 @@ export function formatPlans(plans: ReadonlyMap<string, Plan | StatusError>): str
       lines.push(`      because: ${operation.cause}`);
     }
     for (const waiting of plan.waiting) lines.push(`  … ${waiting.container}: ${waiting.reason}`);
+    for (const blocked of plan.blocked ?? []) lines.push(`  ! ${blocked.container}: ${blocked.reason}`);
   }
   if (changedApps === 0 && lines.length === 0) return 'No changes. Every app matches its spec.\n';
   lines.push('', `Plan: ${totals['+']} to add, ${totals['~']} to change, ${totals['-']} to destroy.`);
@@ -109,4 +131,19 @@ export function formatStatusTable(statuses: readonly AppStatus[], now = Date.now
     rows.push([status.name, ready?.status === 'True' ? 'True' : `False`, `${running}/${status.containers.length}`, status.url ?? '-', age(status.installedAt, now), message]);
   }
   return table(rows);
+}
+
+/**
+ * The Swarm tasks of one app, one row each (`get APP` on the Swarm runtime): where each instance
+ * runs or why it does not (pending with no suitable node, rejected, failed).
+ */
+export function formatTasks(status: AppStatus, now = Date.now()): string {
+  const rows = [['CONTAINER', 'TASK', 'STATE', 'DESIRED', 'NODE', 'SINCE', 'MESSAGE']];
+  for (const container of status.containers) {
+    for (const task of container.tasks ?? []) {
+      const node = task.node ? `${task.node}${task.nodeAddress ? ` (${task.nodeAddress})` : ''}` : '-';
+      rows.push([container.key, `${container.name}.${task.slot ?? '-'}`, task.state, task.desiredState, node, age(task.since, now), task.message]);
+    }
+  }
+  return rows.length > 1 ? table(rows) : '';
 }

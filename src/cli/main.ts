@@ -8,12 +8,13 @@ import { Command, Option } from 'commander';
 import { CONFIG_FLAGS, DEFAULT_CONFIG_FILE } from '../config.js';
 import { AmahiError } from '../errors.js';
 import type { GlobalOptions } from './context.js';
-import { applyCommand, describeCommand, getCommand, planCommand, runCommand } from './commands.js';
-import { logsCommand, type LogsOptions } from './logs.js';
-import { validateCommand } from './validate.js';
-import { importCommand, type ImportCommandOptions } from './import.js';
-import { purgeCommand } from './purge.js';
-import { proxyInitCommand, type ProxyInitOptions } from './proxy-init.js';
+import type { LogsOptions } from './logs.js';
+import type { ImportCommandOptions } from './import.js';
+import type { ProxyInitOptions } from './proxy-init.js';
+
+// Commands are imported when they run: `validate` or `--help` need not load dockerode, the proxy and
+// the controller (it halves the start-up time of a command).
+const commands = () => import('./commands.js');
 
 const program = new Command();
 program
@@ -34,7 +35,7 @@ const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 const outputOption = () => new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
 
 program.command('run').description('the daemon: watch the specs, reconcile, serve the API, until SIGTERM').action(async () => {
-  process.exitCode = await runCommand(globals());
+  process.exitCode = await (await commands()).runCommand(globals());
 });
 
 program
@@ -44,7 +45,7 @@ program
   .option('--timeout <duration>', 'how long to wait for apps to converge', '2m')
   .addOption(outputOption())
   .action(async (options: { timeout: string; output: string }) => {
-    process.exitCode = await applyCommand(globals(), options);
+    process.exitCode = await (await commands()).applyCommand(globals(), options);
   });
 
 program
@@ -52,7 +53,7 @@ program
   .description('print what a pass would change, changing nothing')
   .addOption(outputOption())
   .action(async (app: string | undefined, options: { output: string }) => {
-    process.exitCode = await planCommand(globals(), app, options);
+    process.exitCode = await (await commands()).planCommand(globals(), app, options);
   });
 
 program
@@ -60,7 +61,7 @@ program
   .description('validate spec files (default: the whole specs directory)')
   .addOption(outputOption())
   .action(async (files: string[], options: { output: string }) => {
-    process.exitCode = await validateCommand(globals(), files, options);
+    process.exitCode = await (await import('./validate.js')).validateCommand(globals(), files, options);
   });
 
 program
@@ -74,7 +75,7 @@ program
   .option('--web-port <port>', 'the container port that serves HTTP')
   .option('--force', 'replace an existing output file')
   .action(async (file: string, options: ImportCommandOptions) => {
-    process.exitCode = await importCommand(globals(), file, options);
+    process.exitCode = await (await import('./import.js')).importCommand(globals(), file, options);
   });
 
 program
@@ -82,7 +83,7 @@ program
   .description("delete the kept data of an uninstalled app: <dataRoot>/<app>/ and its named volumes")
   .option('--yes', 'do not ask for confirmation')
   .action(async (app: string, options: { yes?: boolean }) => {
-    process.exitCode = await purgeCommand(globals(), app, options);
+    process.exitCode = await (await import('./purge.js')).purgeCommand(globals(), app, options);
   });
 
 program
@@ -90,7 +91,7 @@ program
   .description('status of every app (or one)')
   .addOption(outputOption())
   .action(async (app: string | undefined, options: { output: string }) => {
-    process.exitCode = await getCommand(globals(), app, options);
+    process.exitCode = await (await commands()).getCommand(globals(), app, options);
   });
 
 program
@@ -98,7 +99,7 @@ program
   .description('one app in detail: conditions, containers, the pending plan, recent events')
   .addOption(outputOption())
   .action(async (app: string, options: { output: string }) => {
-    process.exitCode = await describeCommand(globals(), app, options);
+    process.exitCode = await (await commands()).describeCommand(globals(), app, options);
   });
 
 program
@@ -109,7 +110,24 @@ program
   .option('--tail <lines>', 'only the last N lines (or "all")')
   .option('-t, --timestamps', 'prefix each line with its timestamp')
   .action(async (app: string, container: string | undefined, options: LogsOptions) => {
-    process.exitCode = await logsCommand(globals(), app, container, options);
+    process.exitCode = await (await import('./logs.js')).logsCommand(globals(), app, container, options);
+  });
+
+program
+  .command('update <app>')
+  .description('pull newer images of an app, recreate what changed, roll back when the new version is not healthy')
+  .addOption(outputOption())
+  .action(async (app: string, options: { output: string }) => {
+    process.exitCode = await (await import('./day2.js')).updateCommand(globals(), app, options);
+  });
+
+program
+  .command('gc')
+  .description('remove images this instance pulled or built that nothing needs and that were unused for gc.keepFor (dry run unless --yes)')
+  .option('--yes', 'remove them (default: only print what would be removed and the bytes it frees)')
+  .addOption(outputOption())
+  .action(async (options: { yes?: boolean; output: string }) => {
+    process.exitCode = await (await import('./day2.js')).gcCommand(globals(), options);
   });
 
 program
@@ -120,7 +138,7 @@ program
   .option('--port <port>', 'port to listen on', '8080')
   .option('--listen <address>', 'address to listen on', '127.0.0.1')
   .action(async (options: ProxyInitOptions) => {
-    process.exitCode = await proxyInitCommand(options);
+    process.exitCode = await (await import('./proxy-init.js')).proxyInitCommand(options);
   });
 
 try {

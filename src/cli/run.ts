@@ -9,15 +9,27 @@
  */
 import type { AmahiError } from '../errors.js';
 import { Daemon } from '../controller/daemon.js';
+import { Day2 } from '../controller/day2.js';
 import { InstanceLock } from '../controller/lock.js';
 import { ApiServer, parseListen } from '../status/api.js';
 import { EventLog, recordControllerEvents, recordEngineEvent } from '../status/events.js';
 import { Metrics } from '../status/metrics.js';
+import { DashboardRoutes } from '../status/dashboard.js';
+import { PurgeRoutes } from '../status/purge-endpoint.js';
+import { StatusFeed } from '../status/status-feed.js';
+import { Day2Routes } from '../status/api-day2.js';
+import { recordDay2Events } from '../status/day2-events.js';
+import { ResourceMetrics } from '../status/metrics-day2.js';
 import { buildContext, buildController, type CliContext, type GlobalOptions } from './context.js';
+import { SwarmRuntime } from '../runtime/swarm.js';
+
+/** How often the daemon looks at the swarm's tasks (one list of tasks and one of nodes). */
+const SWARM_TASK_POLL_MS = 3000;
 
 interface Running {
   readonly context: CliContext;
   readonly daemon: Daemon;
+  readonly day2: Day2;
   readonly detach: () => void;
   readonly started: Promise<void>;
 }
@@ -28,6 +40,10 @@ export class DaemonProcess {
   private apiKey = '';
   private readonly events = new EventLog();
   private readonly metrics = new Metrics();
+  /** Statuses as they change and each app's condition history, for the dashboard; carries over reloads. */
+  private readonly feed = new StatusFeed();
+  /** Per-app CPU, memory, network and restarts in /metrics, sampled when scraped. */
+  readonly resources = new ResourceMetrics(this.metrics.registry, () => this.running && { controller: this.running.daemon.controller, runtime: this.running.context.runtime });
   private chain: Promise<unknown> = Promise.resolve();
   private stopping = false;
   private fail: (error: unknown) => void = () => undefined;
@@ -45,6 +61,7 @@ export class DaemonProcess {
     const daemonProcess = new DaemonProcess(context, lock, options);
     try {
       daemonProcess.events.restore(await context.store.readEvents().catch(() => []));
+      daemonProcess.feed.seed(daemonProcess.events.snapshot());
       await daemonProcess.startApi();
       daemonProcess.startDaemon(context);
     } catch (error) {
@@ -63,10 +80,16 @@ export class DaemonProcess {
   private startDaemon(context: CliContext): void {
     const controller = buildController(context);
     const detachEvents = recordControllerEvents(controller, this.events);
+    const detachFeed = this.feed.attach(controller);
+    const detachDay2Events = recordDay2Events(controller, this.events);
+    const day2 = new Day2({ controller, runtime: context.runtime, config: context.config, images: context.images, logger: context.logger });
     const daemon = new Daemon({
       controller, logger: context.logger, specsDir: context.config.specsDir,
       relistIntervalMs: context.config.relistIntervalMs, resyncIntervalMs: context.config.resyncIntervalMs,
       vhostDir: context.proxy ? context.config.proxy.vhostDir : undefined,
+      swarmTasks: context.runtime instanceof SwarmRuntime
+        ? { fingerprints: () => (context.runtime as SwarmRuntime).taskFingerprints(), intervalMs: SWARM_TASK_POLL_MS }
+        : undefined,
       onEngineEvent: (event) => {
         this.metrics.engineEvents.inc({ action: event.action });
         recordEngineEvent(this.events, event);
@@ -78,11 +101,15 @@ export class DaemonProcess {
       engineConnected: () => daemon.engineEvents.connected,
       ready: () => daemon.ready,
     });
-    const started = daemon.start().catch((error: unknown) => {
+    // Schedules start after the first full pass: an overdue auto update needs the specs read.
+    const startSchedules = (): Promise<void> => day2.start().catch((error: unknown) => {
+      context.logger.error({ err: error }, 'automatic updates and scheduled gc could not start; the controller runs on without them');
+    });
+    const started = daemon.start().then(startSchedules).catch((error: unknown) => {
       context.logger.fatal({ err: error }, 'the controller could not start');
       this.fail(error);
     });
-    this.running = { context, daemon, detach: detachEvents, started };
+    this.running = { context, daemon, day2, detach: () => { detachEvents(); detachFeed(); detachDay2Events(); }, started };
   }
 
   private async startApi(): Promise<void> {
@@ -94,9 +121,14 @@ export class DaemonProcess {
     this.apiKey = key;
     const listen = parseListen(apiConfig.listen);
     if (listen) {
+      const logger = this.context.logger.child({ component: 'api' });
       this.api = new ApiServer({
-        listen, token: apiConfig.token, daemon: () => this.running?.daemon, events: this.events, metrics: this.metrics,
-        logger: this.context.logger.child({ component: 'api' }),
+        listen, token: apiConfig.token, daemon: () => this.running?.daemon, events: this.events, metrics: this.metrics, logger,
+        routes: [
+          new DashboardRoutes({ context: () => this.context, feed: this.feed, events: this.events, actions: apiConfig.token !== undefined }),
+          new PurgeRoutes({ context: () => this.context, events: this.events, logger }),
+          new Day2Routes({ day2: () => this.running?.day2 }),
+        ],
       });
       await this.api.start();
     }
@@ -106,6 +138,7 @@ export class DaemonProcess {
   private async stopDaemon(): Promise<void> {
     const running = this.running;
     if (!running) return;
+    await running.day2.stop();
     await running.daemon.stop();
     await running.started;
     running.detach();

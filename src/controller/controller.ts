@@ -11,6 +11,7 @@ import { pruneDecision, type PruneDecision } from '../core/desired.js';
 import { planApp, type PlanContext } from '../core/plan.js';
 import { computeStatus, isCrashLooping, isReady, isTransitional, type StatusError } from '../core/status.js';
 import { canonicalJson } from '../core/hash.js';
+import { stalePins } from '../core/update.js';
 import type { Operation, Plan } from '../model/plan.js';
 import type { ObservedApp } from '../model/observed.js';
 import type { AppStatus } from '../model/status.js';
@@ -18,12 +19,15 @@ import type { Proxy } from '../proxy/proxy.js';
 import type { PullProgress, Runtime } from '../runtime/types.js';
 import { isHostPortFree } from '../runtime/host-ports.js';
 import { allocateChecked } from './allocation.js';
+import { hostnameConflicts } from '../core/allocate.js';
 import { localBuilds } from './builds.js';
+import { SubnetAllocator } from './subnets.js';
 import { executePlan } from './executor.js';
 import { Observer } from './observer.js';
 import { KeyedQueue, type HandlerOutcome } from './queue.js';
 import { DesiredSpecs, specContext } from './specs.js';
 import type { StateStore } from './state-store.js';
+import type { UpdateStore } from './update-store.js';
 
 export interface ControllerDeps {
   readonly config: ControllerConfig;
@@ -36,34 +40,42 @@ export interface ControllerDeps {
   /** Plan only: write nothing (no allocations, last good specs or status). */
   readonly readOnly?: boolean;
   readonly onProgress?: (progress: PullProgress) => void;
+  /** Rollback pins and last updates (updates.json); the planner honours the pins. */
+  readonly updates?: UpdateStore | undefined;
 }
 
 /** How soon to look again at an app that is converging (a container starting, a dependency). */
 const PROGRESS_POLL_MS = 1000;
-const AFTER_APPLY_MS = 100;
+const AFTER_APPLY_MS = 20;
 
 export class Controller extends EventEmitter {
   readonly specs: DesiredSpecs;
   readonly observer: Observer;
   readonly queue: KeyedQueue;
+  private readonly subnets: SubnetAllocator;
   readonly statuses = new Map<string, AppStatus>();
   readonly lastPlans = new Map<string, Plan>();
   readonly counters = { reconciles: 0, operations: 0, failures: 0, fullPasses: 0 };
   lastFullPassAt: number | undefined;
   private allocations = new Map<string, number>();
-  private conflicts = new Map<string, string>();
+  /** Apps that must not run now (a port or host name another app holds), with the reason. */
+  private conflicts = new Map<string, StatusError>();
   private prune: PruneDecision = { allowed: new Set(), refusal: undefined };
   private stopping = false;
-  private readonly planContext: PlanContext;
+  private planContext: PlanContext;
+  private targetKnown = false;
 
   constructor(private readonly deps: ControllerDeps) {
     super();
     const { config } = deps;
     this.specs = new DesiredSpecs(config, deps.store, deps.logger, deps.readOnly ?? false);
     this.observer = new Observer(deps.runtime, deps.proxy);
+    this.subnets = new SubnetAllocator(deps.runtime, config.network.subnetPool, config.network.subnetPrefix);
     this.queue = new KeyedQueue({
       concurrency: config.concurrency, handler: (app) => this.reconcile(app), maxFailures: deps.maxFailures,
       onResult: (app, outcome, durationMs) => this.emit('reconciled', app, outcome, durationMs),
+      // A burst of work is over: load its vhost changes now rather than after the reload's quiet time.
+      onDrained: () => this.deps.proxy?.hurryReload(),
     });
     this.planContext = {
       host: { instance: config.instance, domain: config.domain, dataRoot: config.dataRoot, basePort: config.basePort, publishAddress: config.publishAddress },
@@ -75,12 +87,18 @@ export class Controller extends EventEmitter {
     return this.deps.runtime;
   }
 
+  /** Rollback pins and last updates (updates.json), when this controller keeps them. */
+  get updates(): UpdateStore | undefined {
+    return this.deps.updates;
+  }
+
   get isStopping(): boolean {
     return this.stopping;
   }
 
   async init(): Promise<void> {
     await this.deps.store.ensure();
+    await this.deps.updates?.load();
     await this.specs.restore();
     this.allocations = await this.deps.store.readAllocations();
     for (const status of await this.deps.store.readStatuses()) this.statuses.set(status.name, status);
@@ -93,8 +111,8 @@ export class Controller extends EventEmitter {
    * of their failures is gone, so waiting out minutes of backoff would only delay healing.
    */
   async fullPass(options: { resetBackoff?: boolean } = {}): Promise<void> {
-    const update = await this.specs.reload();
-    await this.observer.refreshAll();
+    // Reading the specs is CPU work, listing the engine is waiting: do them side by side.
+    const [update] = await Promise.all([this.specs.reload(), this.observer.refreshAll()]);
     await this.refreshAllocations();
     const names = new Set([
       ...this.specs.state.apps.keys(), ...this.specs.state.refused.keys(), ...this.statuses.keys(),
@@ -104,6 +122,12 @@ export class Controller extends EventEmitter {
     this.lastFullPassAt = Date.now();
     for (const app of [...names].sort()) this.queue.add(app, { resetBackoff: options.resetBackoff === true || update.changed.has(app) });
     this.emit('fullPass');
+  }
+
+  /** Reads the specs, the engine and the app ids without queueing anything (update, gc). */
+  async prepare(): Promise<void> {
+    await Promise.all([this.specs.reload(), this.observer.refreshAll()]);
+    await this.refreshAllocations();
   }
 
   /** A file event or a periodic re-list: queue the apps whose desired state changed. */
@@ -121,8 +145,8 @@ export class Controller extends EventEmitter {
     const allocate = async () => {
       const installed = await this.observer.installedApps();
       const fromLabels = new Map<string, number>();
-      for (const container of await this.observer.allContainers()) {
-        if (container.appId !== undefined) fromLabels.set(container.app, container.appId);
+      for (const owned of [...await this.observer.allContainers(), ...await this.observer.allServices()]) {
+        if (owned.appId !== undefined) fromLabels.set(owned.app, owned.appId);
       }
       const input = { specs, persisted: this.allocations, fromLabels, installed, maxAppId: specContext(this.deps.config).maxAppId };
       return { installed, result: await allocateChecked(input, ports) };
@@ -133,7 +157,11 @@ export class Controller extends EventEmitter {
       await this.observer.refreshAll();
       ({ installed, result } = await allocate());
     }
-    this.conflicts = new Map(result.conflicts);
+    const hostnames = hostnameConflicts(specs, installed, this.deps.config.domain);
+    this.conflicts = new Map<string, StatusError>([
+      ...[...hostnames].map(([app, message]) => [app, { code: 'E_HOSTNAME_CONFLICT', message }] as const),
+      ...[...result.conflicts].map(([app, message]) => [app, { code: 'E_PORT_CONFLICT', message }] as const),
+    ]);
     if (result.changed) {
       this.allocations = new Map(result.ids);
       if (!this.deps.readOnly) await this.deps.store.writeAllocations(this.allocations).catch((error: unknown) => {
@@ -150,31 +178,52 @@ export class Controller extends EventEmitter {
     if (this.prune.refusal) this.deps.logger.warn({ refusal: this.prune.refusal }, 'uninstalls held back by the prune guard');
   }
 
+  /** The plan context with the runtime target (asked once of the runtime: Swarm, routing mesh or not). */
+  private async currentPlanContext(): Promise<PlanContext> {
+    if (!this.targetKnown && this.deps.runtime.target) {
+      const runtime = await this.deps.runtime.target();
+      this.planContext = { ...this.planContext, runtime };
+      this.deps.logger.info({ runtime }, `runtime: ${runtime.kind}${runtime.kind === 'swarm' ? `, web ports ${runtime.routingMesh ? 'through the routing mesh' : 'in host mode on the node of the web task'}` : ''}`);
+    }
+    this.targetKnown = true;
+    return this.planContext;
+  }
+
   /** One reconcile of one app: observe, plan, execute, status. Never throws. */
   async reconcile(app: string): Promise<HandlerOutcome> {
     const reconcileId = ++this.counters.reconciles;
     const log = this.deps.logger.child({ app, reconcileId });
+    this.emit('reconcileStarted', app);
     const spec = this.specs.state.apps.get(app);
+    // A converging app (container starting, healthcheck pending) is looked at afresh: without engine
+    // events (apply --once) nothing else would tell the cache that a container became healthy.
+    const before = this.statuses.get(app);
+    if (before && isTransitional(before)) this.observer.invalidate(app);
     let observed: ObservedApp | undefined;
     let restarts: ReadonlyMap<string, number> = new Map();
     try {
       observed = await this.observer.app(app);
       restarts = await this.observer.restartCounts(observed);
       if (!spec) {
-        const owned = observed.containers.length > 0 || observed.networks.length > 0 || observed.vhost?.managed === true;
+        const owned = observed.containers.length > 0 || (observed.services?.length ?? 0) > 0 || observed.networks.length > 0 || observed.vhost?.managed === true;
         if (!owned) return await this.settle(app, observed, restarts, undefined, undefined, log);
         if (!this.prune.allowed.has(app)) {
           return await this.settle(app, observed, restarts, undefined, { code: 'E_PRUNE_REFUSED', message: this.prune.refusal ?? 'uninstall held back' }, log);
         }
       }
       const conflict = spec ? this.conflicts.get(app) : undefined;
-      if (conflict) return await this.settle(app, observed, restarts, undefined, { code: 'E_PORT_CONFLICT', message: conflict }, log);
+      if (conflict) return await this.settle(app, observed, restarts, undefined, conflict, log);
       const appId = spec ? this.allocations.get(app) : undefined;
       if (spec && appId === undefined) {
         return await this.settle(app, observed, restarts, undefined, { code: 'E_PORT_CONFLICT', message: 'no app id allocated' }, log);
       }
       const builds = spec ? await localBuilds(spec, this.deps.config.instance) : undefined;
-      const plan = planApp(app, spec && appId !== undefined ? { spec, appId, builds } : undefined, observed, this.planContext);
+      const planContext = await this.currentPlanContext();
+      const pins = await this.currentPins(app, observed, log);
+      // Overlay networks take their subnets from the swarm's own address pool.
+      const needsNetwork = spec !== undefined && spec.containers.some((c) => !c.hostNetwork) && observed.networks.length === 0 && planContext.runtime?.kind !== 'swarm';
+      const networkSubnet = needsNetwork ? await this.subnets.subnetFor() : undefined;
+      const plan = planApp(app, spec && appId !== undefined ? { spec, appId, builds, pins, networkSubnet } : undefined, observed, planContext);
       this.lastPlans.set(app, plan);
       if (plan.operations.length === 0) return await this.settle(app, observed, restarts, plan, undefined, log);
       log.info({ operations: plan.operations.length, waiting: plan.waiting.length }, 'applying plan');
@@ -191,6 +240,7 @@ export class Controller extends EventEmitter {
       return { outcome: 'requeue', afterMs: AFTER_APPLY_MS };
     } catch (error) {
       const failure = asAmahiError(error);
+      this.subnets.forget();
       this.counters.failures += 1;
       log.error({ err: failure, code: failure.code }, `reconcile failed: ${failure.message}`);
       this.emit('failure', app, failure);
@@ -209,6 +259,7 @@ export class Controller extends EventEmitter {
     if (!spec && !refused && !error) {
       if (this.statuses.delete(app)) {
         await this.deps.store.removeStatus(app);
+        if (!this.deps.readOnly) await this.deps.updates?.forget(app);
         log.info('app uninstalled; its data directory and named volumes are kept');
         this.emit('status', app, undefined, undefined);
       }
@@ -235,16 +286,26 @@ export class Controller extends EventEmitter {
       url: spec?.web ? `http://${appHostname(spec, this.planContext.host)}${this.deps.config.proxy.listenPort === 80 ? '' : `:${this.deps.config.proxy.listenPort}`}/` : undefined,
       revision: this.specs.revision, observed, plan, error, refused: this.specs.state.refused.get(app),
       restarts, previous, now: new Date(), stateProblem: this.stateProblem(),
+      pins: this.deps.updates?.pins(app), lastUpdate: this.deps.updates?.lastUpdate(app),
     });
-    let status = compute();
-    if (!previous || canonicalJson({ ...previous, updatedAt: '' }) !== canonicalJson({ ...status, updatedAt: '' })) {
-      await this.deps.store.writeStatus(status).catch((writeError: unknown) => {
-        this.deps.logger.error({ err: writeError, app }, 'cannot write app status');
-        status = compute(); // this very write failed: the status says so (served by the API)
-      });
-      this.emit('status', app, status, previous);
-    }
+    const status = compute();
+    const changed = !previous || canonicalJson({ ...previous, updatedAt: '' }) !== canonicalJson({ ...status, updatedAt: '' });
+    // The new status and its events become visible together (same tick), before the file write.
     this.statuses.set(app, status);
+    if (changed) {
+      this.emit('status', app, status, previous);
+      const written = await this.deps.store.writeStatus(status).then(() => true, (writeError: unknown) => {
+        this.deps.logger.error({ err: writeError, app }, 'cannot write app status');
+        return false;
+      });
+      if (!written) {
+        // This very write failed: the status says so (served by the API).
+        const degraded = compute();
+        this.statuses.set(app, degraded);
+        this.emit('status', app, degraded, status);
+        return degraded;
+      }
+    }
     return status;
   }
 
@@ -270,12 +331,13 @@ export class Controller extends EventEmitter {
       const spec = this.specs.state.apps.get(app);
       const conflict = spec ? this.conflicts.get(app) : undefined;
       const appId = this.allocations.get(app);
-      if (conflict) result.set(app, { code: 'E_PORT_CONFLICT', message: conflict });
+      if (conflict) result.set(app, conflict);
       else if (!spec && !this.prune.allowed.has(app)) result.set(app, { code: 'E_PRUNE_REFUSED', message: this.prune.refusal ?? 'uninstall held back' });
       else {
         try {
           const builds = spec ? await localBuilds(spec, this.deps.config.instance) : undefined;
-          result.set(app, planApp(app, spec && appId !== undefined ? { spec, appId, builds } : undefined, await this.observer.app(app), this.planContext));
+          const pins = this.deps.updates?.pins(app);
+          result.set(app, planApp(app, spec && appId !== undefined ? { spec, appId, builds, pins } : undefined, await this.observer.app(app), await this.currentPlanContext()));
         } catch (error) {
           const failure = asAmahiError(error);
           result.set(app, { code: failure.code, message: failure.message });
@@ -292,11 +354,24 @@ export class Controller extends EventEmitter {
   async pendingPlan(app: string): Promise<Plan | StatusError> {
     const spec = this.specs.state.apps.get(app);
     const conflict = spec ? this.conflicts.get(app) : undefined;
-    if (conflict) return { code: 'E_PORT_CONFLICT', message: conflict };
+    if (conflict) return conflict;
     const appId = this.allocations.get(app);
     if (!spec && !this.prune.allowed.has(app) && this.prune.refusal) return { code: 'E_PRUNE_REFUSED', message: this.prune.refusal };
     if (spec && appId === undefined) return { code: 'E_PORT_CONFLICT', message: 'no app id allocated' };
-    return planApp(app, spec && appId !== undefined ? { spec, appId } : undefined, await this.observer.app(app), this.planContext);
+    return planApp(app, spec && appId !== undefined ? { spec, appId, pins: this.deps.updates?.pins(app) } : undefined, await this.observer.app(app), await this.currentPlanContext());
+  }
+
+  /** The app's rollback pins, after dropping those that can never apply again (core/update.ts). */
+  private async currentPins(app: string, observed: ObservedApp, log: Logger) {
+    const updates = this.deps.updates;
+    if (!updates) return undefined;
+    const pins = updates.pins(app);
+    const stale = stalePins(this.specs.state.apps.get(app), pins, observed.imagesByRef);
+    if (stale.length > 0 && !this.deps.readOnly) {
+      log.info({ containers: stale }, 'rollback pins released: the spec or the tag moved on');
+      await updates.setPins(app, new Map(stale.map((key) => [key, undefined])));
+    }
+    return updates.pins(app);
   }
 
   private stateProblem(): StatusError | undefined {

@@ -13,6 +13,7 @@ import type { RuntimeEvent } from '../runtime/types.js';
 import { EngineEventSource } from '../sources/engine-events.js';
 import { SpecWatcher } from '../sources/spec-watcher.js';
 import { VhostWatcher } from '../sources/vhost-watcher.js';
+import { SwarmTaskWatcher } from '../sources/swarm-tasks.js';
 import type { Controller } from './controller.js';
 
 export interface DaemonOptions {
@@ -26,6 +27,8 @@ export interface DaemonOptions {
   readonly onEngineEvent?: (event: RuntimeEvent) => void;
   /** The proxy's vhost directory, watched so that a hand edit is repaired at once; none without a proxy. */
   readonly vhostDir?: string | undefined;
+  /** Swarm runtime: fingerprints of the instance's tasks per app, polled to notice tasks Swarm moved. */
+  readonly swarmTasks?: { readonly fingerprints: () => Promise<ReadonlyMap<string, string>>; readonly intervalMs: number } | undefined;
 }
 
 /** How often failed writes to stateDir are retried (only while one is pending). */
@@ -65,6 +68,7 @@ export class Daemon {
   readonly engineEvents: EngineEventSource;
   private readonly watcher: SpecWatcher;
   private readonly vhostWatcher: VhostWatcher | undefined;
+  private readonly taskWatcher: SwarmTaskWatcher | undefined;
   private readonly specsChanged: Serial;
   private readonly fullPass: Serial;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -108,6 +112,14 @@ export class Daemon {
     this.vhostWatcher = options.vhostDir === undefined
       ? undefined
       : new VhostWatcher({ vhostDir: options.vhostDir, debounceMs: 250, onChange: (app) => controller.queue.add(app), logger });
+    this.taskWatcher = options.swarmTasks && new SwarmTaskWatcher({
+      ...options.swarmTasks,
+      logger,
+      onChange: (app) => {
+        controller.observer.invalidate(app);
+        controller.queue.add(app);
+      },
+    });
   }
 
   /** True once the first full pass queued every app (/readyz). */
@@ -132,6 +144,7 @@ export class Daemon {
     await controller.init();
     await this.watcher.start();
     this.vhostWatcher?.start();
+    this.taskWatcher?.start();
     // Subscribe before the first pass, so that nothing that happens after the pass's list is missed.
     this.engineEvents.start();
     await this.firstPass(1000);
@@ -173,6 +186,7 @@ export class Daemon {
     await this.watcher.close();
     await this.engineEvents.stop();
     await this.vhostWatcher?.close();
+    await this.taskWatcher?.close();
     await this.specsChanged.idle();
     await this.fullPass.idle();
     await this.options.controller.stop();

@@ -65,6 +65,11 @@ function describe(operation: Operation): Record<string, unknown> {
     case 'StopContainer':
     case 'RemoveContainer':
       return { container: operation.container, name: operation.name };
+    case 'CreateService':
+    case 'UpdateService':
+      return { service: operation.service, name: operation.blueprint.name, image: operation.blueprint.container.image, replicas: operation.blueprint.replicas };
+    case 'RemoveService':
+      return { service: operation.service, name: operation.name };
     case 'PullImage':
       return { image: operation.image };
     case 'WriteVhost':

@@ -4,7 +4,7 @@
  * events, and wholesale by every full resync: correctness never depends on it being fresh, because a
  * stale view only leads to a plan the next pass corrects (level-triggered).
  */
-import type { ObservedApp, ObservedContainer, ObservedImage, ObservedNetwork, ObservedVolume } from '../model/observed.js';
+import type { ObservedApp, ObservedContainer, ObservedImage, ObservedNetwork, ObservedService, ObservedVolume } from '../model/observed.js';
 import type { Proxy } from '../proxy/proxy.js';
 import type { Runtime, RuntimeEvent } from '../runtime/types.js';
 
@@ -26,6 +26,8 @@ export class Observer {
   private containers: readonly ObservedContainer[] = [];
   private networks: readonly ObservedNetwork[] = [];
   private volumes: readonly ObservedVolume[] = [];
+  /** Swarm services; undefined with the single-host runtime (which has none to report). */
+  private services: readonly ObservedService[] | undefined;
   private imagesByRef: ReadonlyMap<string, ObservedImage> = new Map();
   private valid = false;
   private imagesValid = false;
@@ -35,6 +37,7 @@ export class Observer {
   /** Container id -> when an engine event said it stopped (die, oom, stop) with no start since. */
   private readonly stopped = new Map<string, number>();
   private refreshAllInFlight: Promise<void> | undefined;
+  private refreshDirtyInFlight: Promise<void> | undefined;
 
   constructor(private readonly runtime: Runtime, private readonly proxy: Proxy | undefined) {}
 
@@ -66,12 +69,17 @@ export class Observer {
   /** Names of every app that owns something in the engine (as of the cache). */
   async installedApps(): Promise<Set<string>> {
     await this.ensureValid();
-    return new Set([...this.containers, ...this.networks].map((o) => o.app).filter(Boolean));
+    return new Set([...this.containers, ...this.networks, ...(this.services ?? [])].map((o) => o.app).filter(Boolean));
   }
 
   async allContainers(): Promise<readonly ObservedContainer[]> {
     await this.ensureValid();
     return this.containers;
+  }
+
+  async allServices(): Promise<readonly ObservedService[]> {
+    await this.ensureValid();
+    return this.services ?? [];
   }
 
   /** Re-lists everything now (full resync). */
@@ -83,6 +91,7 @@ export class Observer {
         this.containers = observation.containers;
         this.networks = observation.networks;
         this.volumes = observation.volumes;
+        this.services = observation.services;
         this.imagesByRef = images;
         this.valid = true;
         this.imagesValid = true;
@@ -110,7 +119,32 @@ export class Observer {
     this.containers = [...this.containers.filter((c) => c.app !== app), ...observation.containers];
     this.networks = [...this.networks.filter((n) => n.app !== app), ...observation.networks];
     this.volumes = [...this.volumes.filter((v) => v.app !== app), ...observation.volumes];
+    if (observation.services) this.services = [...(this.services ?? []).filter((s) => s.app !== app), ...observation.services];
     if ((this.dirty.get(app) ?? 0) <= startedAt) this.dirty.delete(app);
+  }
+
+  /**
+   * Re-lists the whole instance (containers, networks, volumes; not images) when several apps are
+   * dirty at once, as after a burst of changes: one list of each kind serves them all, instead of
+   * one per app. A list that looks stale for a stopped container is not used; the per-app re-list,
+   * with its retries, handles that app.
+   */
+  private async refreshDirty(): Promise<void> {
+    this.refreshDirtyInFlight ??= (async () => {
+      const startedAt = this.sequence;
+      try {
+        const observation = await this.runtime.observe();
+        if (this.staleFor(observation.containers)) return;
+        this.containers = observation.containers;
+        this.networks = observation.networks;
+        this.volumes = observation.volumes;
+        this.services = observation.services;
+        for (const [app, seq] of this.dirty) if (seq <= startedAt) this.dirty.delete(app);
+      } finally {
+        this.refreshDirtyInFlight = undefined;
+      }
+    })();
+    await this.refreshDirtyInFlight;
   }
 
   private staleFor(containers: readonly ObservedContainer[]): boolean {
@@ -120,6 +154,8 @@ export class Observer {
   /** The app's part of the world, re-listed first if anything invalidated it. */
   async app(app: string): Promise<ObservedApp> {
     await this.ensureValid();
+    // A list of the whole instance costs as many calls as a list of one app, and serves every dirty app.
+    if (this.dirty.has(app)) await this.refreshDirty();
     if (this.dirty.has(app)) await this.refreshApp(app);
     if (!this.imagesValid) {
       this.imagesByRef = await this.runtime.images();
@@ -131,6 +167,7 @@ export class Observer {
       containers: this.containers.filter((c) => c.app === app),
       networks: this.networks.filter((n) => n.app === app),
       volumes: this.volumes.filter((v) => v.app === app),
+      ...(this.services ? { services: this.services.filter((s) => s.app === app) } : {}),
       vhost,
       imagesByRef: this.imagesByRef,
     };

@@ -26,6 +26,8 @@ export interface KeyedQueueOptions {
   readonly maxFailures?: number;
   /** Called after every run of the handler, for metrics. */
   readonly onResult?: (key: string, outcome: HandlerOutcome['outcome'], durationMs: number) => void;
+  /** Called when a run ends with nothing queued or running (later retries may wait on timers). */
+  readonly onDrained?: () => void;
 }
 
 export class KeyedQueue {
@@ -111,6 +113,11 @@ export class KeyedQueue {
     }
     this.running.delete(key);
     this.options.onResult?.(key, result.outcome, performance.now() - startedAt);
+    this.scheduleFollowUp(key, result);
+    if (this.queued.size === 0 && this.running.size === 0) this.options.onDrained?.();
+  }
+
+  private scheduleFollowUp(key: string, result: HandlerOutcome): void {
     if (result.outcome === 'failed' || result.outcome === 'backoff') {
       const failures = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, failures);

@@ -6,6 +6,7 @@ import { canonicalJson } from '../core/hash.js';
 import { desiredState, type DesiredState } from '../core/desired.js';
 import { MAX_APP_ID, type SpecContext } from '../spec/normalize.js';
 import { loadSpecFiles, type FileResult, type SpecFileInput } from '../spec/load.js';
+import { SpecFileCache } from '../spec/cache.js';
 import { truncationProblem } from '../spec/truncation.js';
 import type { AppSpec } from '../model/spec.js';
 import type { ControllerConfig } from '../config.js';
@@ -15,7 +16,14 @@ import { readSpecDir } from '../sources/spec-reader.js';
 import type { StateStore } from './state-store.js';
 
 export function specContext(config: ControllerConfig): SpecContext {
-  return { policy: config.policy, basePort: config.basePort, maxAppId: Math.min(MAX_APP_ID, 65535 - config.basePort) };
+  const reservedHostPorts = new Map<number, string>();
+  if (config.proxy.kind !== 'none') reservedHostPorts.set(config.proxy.listenPort, `the reverse proxy (proxy.listenPort)`);
+  const apiPort = Number(/:([0-9]+)$/.exec(config.api.listen)?.[1]);
+  if (Number.isInteger(apiPort) && apiPort > 0) reservedHostPorts.set(apiPort, 'the controller API (api.listen)');
+  return {
+    policy: config.policy, basePort: config.basePort, maxAppId: Math.min(MAX_APP_ID, 65535 - config.basePort),
+    domain: config.domain, reservedHostPorts, runtime: config.runtime.kind,
+  };
 }
 
 export interface SpecsUpdate {
@@ -37,6 +45,8 @@ export class DesiredSpecs {
   private loaded = false;
   /** The content of every file at its last good version (this process only): truncation shows against it. */
   private lastGoodBytes = new Map<string, Uint8Array>();
+  /** Unchanged files are not parsed again on every re-list. */
+  private readonly fileCache = new SpecFileCache();
 
   constructor(
     private readonly config: ControllerConfig,
@@ -67,7 +77,8 @@ export class DesiredSpecs {
       this.logger.error({ err: error }, 'cannot read the specs directory; keeping the current desired state');
       return { changed: new Set(), revisionChanged: false };
     }
-    const results = this.refuseTruncated(loadSpecFiles(snapshot.files, specContext(this.config)), snapshot.files);
+    const results = this.refuseTruncated(loadSpecFiles(snapshot.files, specContext(this.config), this.fileCache), snapshot.files);
+    this.fileCache.retain(new Set(snapshot.files.map((f) => f.file)));
     const next = desiredState(results, this.state.lastGood);
     const changed = diffApps(this.state, next);
     const revisionChanged = snapshot.revision !== this.revision;

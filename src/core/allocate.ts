@@ -110,3 +110,25 @@ export function hostPortConflicts(specs: readonly AppSpec[], installed: Readonly
   }
   return conflicts;
 }
+
+/**
+ * Host names served by more than one app (hostname, <hostname>.<domain>, aliases): the proxy would
+ * silently route them to whichever vhost it read first. The installed holder keeps the name, the
+ * newcomer gets a conflict (first by name between newcomers). Returns conflicts by app name.
+ */
+export function hostnameConflicts(specs: readonly AppSpec[], installed: ReadonlySet<string>, domain: string): Map<string, string> {
+  const owners = new Map<string, string>();
+  const conflicts = new Map<string, string>();
+  const ordered = [...specs].sort((a, b) => Number(!installed.has(a.name)) - Number(!installed.has(b.name)) || a.name.localeCompare(b.name));
+  for (const spec of ordered) {
+    if (!spec.web) continue;
+    const names = new Set([spec.web.hostname, `${spec.web.hostname}.${domain}`, ...spec.web.aliases]);
+    const taken = [...names].map((name) => [name, owners.get(name)] as const).find(([, owner]) => owner !== undefined && owner !== spec.name);
+    if (taken) {
+      conflicts.set(spec.name, `host name ${taken[0]} is already served by app "${taken[1]}"`);
+      continue;
+    }
+    for (const name of names) owners.set(name, spec.name);
+  }
+  return conflicts;
+}

@@ -7,7 +7,7 @@ import type { ContainerBlueprint, MountBlueprint, PublishedPort } from '../model
 import type { AppSpec, ContainerSpec } from '../model/spec.js';
 import { AmahiError } from '../errors.js';
 import { canonicalHash } from './hash.js';
-import { appDataDir, containerName, LABELS, networkName, ownerLabels, volumeName } from './names.js';
+import { appDataDir, LABELS, networkName, ownerLabels, replicaName, volumeName } from './names.js';
 import { substituteVariables, type VariableValues } from './variables.js';
 
 export interface HostContext {
@@ -82,6 +82,8 @@ function ports(container: ContainerSpec, spec: AppSpec, appId: number, host: Hos
 
 export interface ContainerPlanInput {
   readonly key: string;
+  /** Which instance of the key (1-based); every replica is a container of its own on one host. */
+  readonly replica: number;
   readonly blueprint: ContainerBlueprint;
   readonly specHash: string;
 }
@@ -92,62 +94,70 @@ export interface BlueprintOptions {
   readonly scheme?: HashScheme | undefined;
 }
 
-/** Blueprints of every container of the app, with the spec-hash labels set. */
+/** Blueprints of every container of the app (each replica its own), with the spec-hash labels set. */
 export function blueprintsFor(spec: AppSpec, appId: number, host: HostContext, options: BlueprintOptions = {}): ContainerPlanInput[] {
+  return spec.containers.flatMap((container) => {
+    const inputs: ContainerPlanInput[] = [];
+    for (let replica = 1; replica <= container.replicas; replica += 1) inputs.push(blueprintOf(spec, container, replica, appId, host, options));
+    return inputs;
+  });
+}
+
+/** The blueprint of one replica of one container. */
+export function blueprintOf(spec: AppSpec, container: ContainerSpec, replica: number, appId: number, host: HostContext, options: BlueprintOptions = {}): ContainerPlanInput {
   const scheme = options.scheme ?? DEFAULT_HASH_SCHEME;
   const hasher = scheme.hashers[scheme.current];
   if (!hasher) throw new AmahiError('E_INTERNAL', `hash scheme ${scheme.current} has no hash function`);
   const values = variablesFor(spec, appId, host);
   const sub = (text: string): string => substituteVariables(text, values);
-  return spec.containers.map((container) => {
-    const healthcheck = container.healthcheck === undefined || container.healthcheck === 'disabled'
-      ? container.healthcheck
-      : {
-          test: container.healthcheck.test?.map(sub),
-          intervalNs: msToNs(container.healthcheck.intervalMs),
-          timeoutNs: msToNs(container.healthcheck.timeoutMs),
-          retries: container.healthcheck.retries,
-          startPeriodNs: msToNs(container.healthcheck.startPeriodMs),
-        };
-    const unlabelled: ContainerBlueprint = {
-      name: containerName(host.instance, spec.name, container.key),
-      app: spec.name,
-      key: container.key,
-      image: options.images?.get(container.key) ?? container.image,
-      labels: {},
-      command: container.command?.map(sub),
-      entrypoint: container.entrypoint?.map(sub),
-      env: Object.entries(container.env).map(([name, value]) => `${name}=${sub(value)}`),
-      hostname: container.hostname,
-      user: container.user,
-      init: container.init,
-      restart: container.restart,
-      healthcheck,
-      ports: ports(container, spec, appId, host),
-      mounts: mounts(container, spec, host),
-      network: container.hostNetwork ? undefined : { name: networkName(host.instance, spec.name), aliases: [container.key] },
-      resources: container.resources,
-      stopTimeoutSeconds: container.stopGracePeriodSeconds,
-      capAdd: container.capAdd,
-      devices: container.devices,
-      privileged: container.privileged,
-      hostNetwork: container.hostNetwork,
-      hostPID: container.hostPID,
-      hostIPC: container.hostIPC,
-    };
-    const specHash = hasher(unlabelled);
-    const dependsOn = Object.keys(container.dependsOn).sort().join(',');
-    // Labels are outside the hash: adding one (as depends-on was) recreates nothing.
-    const labels = {
-      ...ownerLabels(host.instance, spec.name),
-      [LABELS.container]: container.key,
-      [LABELS.appId]: String(appId),
-      [LABELS.specHash]: specHash,
-      [LABELS.hashVersion]: scheme.current,
-      ...(dependsOn ? { [LABELS.dependsOn]: dependsOn } : {}),
-    };
-    return { key: container.key, blueprint: { ...unlabelled, labels }, specHash };
-  });
+  const healthcheck = container.healthcheck === undefined || container.healthcheck === 'disabled'
+    ? container.healthcheck
+    : {
+        test: container.healthcheck.test?.map(sub),
+        intervalNs: msToNs(container.healthcheck.intervalMs),
+        timeoutNs: msToNs(container.healthcheck.timeoutMs),
+        retries: container.healthcheck.retries,
+        startPeriodNs: msToNs(container.healthcheck.startPeriodMs),
+      };
+  const unlabelled: ContainerBlueprint = {
+    name: replicaName(host.instance, spec.name, container.key, replica),
+    app: spec.name,
+    key: container.key,
+    image: options.images?.get(container.key) ?? container.image,
+    labels: {},
+    command: container.command?.map(sub),
+    entrypoint: container.entrypoint?.map(sub),
+    env: Object.entries(container.env).map(([name, value]) => `${name}=${sub(value)}`),
+    hostname: container.hostname,
+    user: container.user,
+    init: container.init,
+    restart: container.restart,
+    healthcheck,
+    ports: ports(container, spec, appId, host),
+    mounts: mounts(container, spec, host),
+    network: container.hostNetwork ? undefined : { name: networkName(host.instance, spec.name), aliases: [container.key] },
+    resources: container.resources,
+    stopTimeoutSeconds: container.stopGracePeriodSeconds,
+    capAdd: container.capAdd,
+    devices: container.devices,
+    privileged: container.privileged,
+    hostNetwork: container.hostNetwork,
+    hostPID: container.hostPID,
+    hostIPC: container.hostIPC,
+  };
+  const specHash = hasher(unlabelled);
+  const dependsOn = Object.keys(container.dependsOn).sort().join(',');
+  // Labels are outside the hash: adding one (as depends-on was) recreates nothing.
+  const labels = {
+    ...ownerLabels(host.instance, spec.name),
+    [LABELS.container]: container.key,
+    [LABELS.appId]: String(appId),
+    [LABELS.specHash]: specHash,
+    [LABELS.hashVersion]: scheme.current,
+    ...(dependsOn ? { [LABELS.dependsOn]: dependsOn } : {}),
+    ...(container.replicas > 1 ? { [LABELS.replica]: String(replica) } : {}),
+  };
+  return { key: container.key, replica, blueprint: { ...unlabelled, labels }, specHash };
 }
 
 const msToNs = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms * 1_000_000);

@@ -19,6 +19,8 @@ export const LABELS = {
   buildContext: 'org.amahi.build-context-hash',
   /** Container keys this container depends on (comma-separated): the stop order on uninstall. */
   dependsOn: 'org.amahi.depends-on',
+  /** Which instance of its key a container is (1-based), with `replicas` on one host. */
+  replica: 'org.amahi.replica',
 } as const;
 
 /**
@@ -30,6 +32,19 @@ export const isAppName = (name: string): boolean => name.length <= 40 && /^[a-z]
 const prefix = (instance: string): string => (instance === 'default' ? '' : `${instance}.`);
 
 export const containerName = (instance: string, app: string, key: string): string => `${prefix(instance)}${app}_${key}`;
+/** Replica 1 keeps the plain name (so that replicas: 1 is what it always was); others get `_<n>`. */
+export const replicaName = (instance: string, app: string, key: string, replica: number): string =>
+  `${containerName(instance, app, key)}${replica === 1 ? '' : `_${replica}`}`;
+/**
+ * Swarm names must be DNS name components (letters, digits, '-' and '_'; at most 63): the instance
+ * prefix is `<instance>_` there instead of `<instance>.`. Unambiguous, as neither instance nor app
+ * names contain '_'. The default instance uses the names of the design exactly, as on one host.
+ */
+const swarmPrefix = (instance: string): string => (instance === 'default' ? '' : `${instance}_`);
+export const serviceName = (instance: string, app: string, key: string): string => `${swarmPrefix(instance)}${app}_${key}`;
+export const overlayNetworkName = (instance: string, app: string): string => `amahi_${swarmPrefix(instance)}${app}`;
+/** The longest name Swarm accepts for a service or network. */
+export const MAX_SWARM_NAME = 63;
 export const networkName = (instance: string, app: string): string => `amahi_${prefix(instance)}${app}`;
 export const volumeName = (instance: string, app: string, volume: string): string => `amahi_${prefix(instance)}${app}_${volume}`;
 /**

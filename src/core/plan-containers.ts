@@ -96,20 +96,29 @@ function shouldRun(container: ContainerSpec, observed: ObservedContainer): boole
 /** Where a container stands during planning: as observed, (re)started by this plan, or stopped by it. */
 type Standing = { readonly kind: 'observed'; readonly container: ObservedContainer | undefined } | { readonly kind: 'fresh' } | { readonly kind: 'stopped' };
 
-function dependencyWait(container: ContainerSpec, standingOf: (key: string) => Standing): string | undefined {
+/** Why a dependency in this standing does not satisfy the condition yet; undefined when it does. */
+function unmet(dependency: string, condition: string, standing: Standing): string | undefined {
+  const observed = standing.kind === 'observed' ? standing.container : undefined;
+  if (condition === 'started') {
+    const started = standing.kind === 'fresh' || (observed !== undefined && ['running', 'restarting', 'exited'].includes(observed.state));
+    return started ? undefined : `waiting for ${dependency} to start`;
+  }
+  if (condition === 'healthy') {
+    if (observed?.health === 'healthy' && isUp(observed)) return undefined;
+    const noCheck = observed && isUp(observed) && observed.health === 'none' ? ' (it has no healthcheck)' : '';
+    return `waiting for ${dependency} to be healthy${noCheck}`;
+  }
+  if (observed?.state === 'exited' && observed.exitCode === 0) return undefined;
+  const failed = observed?.state === 'exited' && observed.exitCode !== undefined ? ` (it exited with code ${observed.exitCode})` : '';
+  return `waiting for ${dependency} to complete successfully${failed}`;
+}
+
+/** A dependency with replicas satisfies a condition when every one of its replicas does. */
+function dependencyWait(container: ContainerSpec, standingsOf: (key: string) => readonly Standing[]): string | undefined {
   for (const [dependency, condition] of Object.entries(container.dependsOn)) {
-    const standing = standingOf(dependency);
-    const observed = standing.kind === 'observed' ? standing.container : undefined;
-    if (condition === 'started') {
-      const started = standing.kind === 'fresh' || (observed !== undefined && ['running', 'restarting', 'exited'].includes(observed.state));
-      if (!started) return `waiting for ${dependency} to start`;
-    } else if (condition === 'healthy') {
-      if (observed?.health === 'healthy' && isUp(observed)) continue;
-      const noCheck = observed && isUp(observed) && observed.health === 'none' ? ' (it has no healthcheck)' : '';
-      return `waiting for ${dependency} to be healthy${noCheck}`;
-    } else if (!(observed?.state === 'exited' && observed.exitCode === 0)) {
-      const failed = observed?.state === 'exited' && observed.exitCode !== undefined ? ` (it exited with code ${observed.exitCode})` : '';
-      return `waiting for ${dependency} to complete successfully${failed}`;
+    for (const standing of standingsOf(dependency)) {
+      const reason = unmet(dependency, condition, standing);
+      if (reason) return reason;
     }
   }
   return undefined;
@@ -130,33 +139,47 @@ function dependentsOf(key: string, spec: AppSpec): string[] {
   return [...found];
 }
 
+/**
+ * One instance of a container key: the key itself for replica 1 (so that a spec without replicas
+ * plans exactly as before), `key#n` for replica n.
+ */
+const unitId = (key: string, replica: number): string => (replica === 1 ? key : `${key}#${replica}`);
+const observedUnit = (container: ObservedContainer): string => unitId(container.key, container.replica ?? 1);
+
 export function planContainers(app: string, spec: AppSpec, inputs: readonly ContainerPlanInput[], observed: ObservedApp, scheme: HashScheme): ContainerPlan {
-  const inputByKey = new Map(inputs.map((input) => [input.key, input]));
+  const inputByUnit = new Map(inputs.map((input) => [unitId(input.key, input.replica), input]));
   const specByKey = new Map(spec.containers.map((c) => [c.key, c]));
+  const unitsOf = (key: string): string[] => inputs.filter((i) => i.key === key).map((i) => unitId(i.key, i.replica));
   const removals: Operation[] = [];
   const kept = new Map<string, ObservedContainer | undefined>();
-  for (const [key, input] of inputByKey) {
-    const candidates = observed.containers.filter((c) => c.key === key);
+  for (const [unit, input] of inputByUnit) {
+    const candidates = observed.containers.filter((c) => observedUnit(c) === unit);
     const keep = pickContainer(candidates, input, scheme);
-    kept.set(key, keep);
+    kept.set(unit, keep);
     for (const duplicate of candidates.filter((c) => c !== keep)) {
-      removals.push({ kind: 'RemoveContainer', app, cause: 'duplicate container for one key', container: key, containerId: duplicate.id, name: duplicate.name, timeoutSeconds: undefined });
+      removals.push({ kind: 'RemoveContainer', app, cause: 'duplicate container for one key', container: input.key, containerId: duplicate.id, name: duplicate.name, timeoutSeconds: undefined });
     }
   }
-  for (const orphan of observed.containers.filter((c) => !inputByKey.has(c.key))) {
-    removals.push({ kind: 'RemoveContainer', app, cause: `container "${orphan.key}" no longer in spec`, container: orphan.key, containerId: orphan.id, name: orphan.name, timeoutSeconds: undefined });
+  for (const orphan of observed.containers.filter((c) => !inputByUnit.has(observedUnit(c)))) {
+    const wanted = specByKey.get(orphan.key)?.replicas;
+    const cause = wanted === undefined
+      ? `container "${orphan.key}" no longer in spec`
+      : `replica ${orphan.replica ?? 1} of "${orphan.key}" is no longer wanted (replicas: ${wanted})`;
+    removals.push({ kind: 'RemoveContainer', app, cause, container: orphan.key, containerId: orphan.id, name: orphan.name, timeoutSeconds: undefined });
   }
 
   const order = dependencyOrder(new Map(spec.containers.map((c) => [c.key, Object.keys(c.dependsOn)])));
-  const imageIdOf = (key: string): string | undefined => observed.imagesByRef.get(inputByKey.get(key)?.blueprint.image ?? '')?.id;
+  const unitOrder = order.flatMap(unitsOf);
+  const imageIdOf = (unit: string): string | undefined => observed.imagesByRef.get(inputByUnit.get(unit)?.blueprint.image ?? '')?.id;
   const causes = new Map<string, string | undefined>();
-  for (const key of order) {
-    const current = kept.get(key);
-    causes.set(key, current && recreateCause(current, inputByKey.get(key) as ContainerPlanInput, imageIdOf(key), scheme));
+  for (const unit of unitOrder) {
+    const current = kept.get(unit);
+    causes.set(unit, current && recreateCause(current, inputByUnit.get(unit) as ContainerPlanInput, imageIdOf(unit), scheme));
   }
 
   const standing = new Map<string, Standing>();
-  const standingOf = (key: string): Standing => standing.get(key) ?? { kind: 'observed', container: kept.get(key) };
+  const standingOf = (unit: string): Standing => standing.get(unit) ?? { kind: 'observed', container: kept.get(unit) };
+  const standingsOf = (key: string): Standing[] => unitsOf(key).map(standingOf);
   const stops = new Map<string, Operation>();
   const changes: Operation[] = [];
   const waiting: WaitingContainer[] = [];
@@ -165,47 +188,50 @@ export function planContainers(app: string, spec: AppSpec, inputs: readonly Cont
   /** Stops the running dependents of a container about to be recreated (see the header). */
   const stopDependents = (key: string): void => {
     for (const dependent of dependentsOf(key, spec)) {
-      const running = kept.get(dependent);
       const container = specByKey.get(dependent) as ContainerSpec;
-      if (!running || !isUp(running) || stops.has(dependent) || standing.get(dependent)?.kind === 'fresh') continue;
-      if (!causes.get(dependent) && !RESTARTED_BY_PLANNER.has(container.restart)) continue;
-      stops.set(dependent, {
-        kind: 'StopContainer', app, cause: `${key} is recreated and ${dependent} depends on it`,
-        container: dependent, containerId: running.id, name: running.name, timeoutSeconds: undefined,
-      });
-      standing.set(dependent, { kind: 'stopped' });
+      for (const unit of unitsOf(dependent)) {
+        const running = kept.get(unit);
+        if (!running || !isUp(running) || stops.has(unit) || standing.get(unit)?.kind === 'fresh') continue;
+        if (!causes.get(unit) && !RESTARTED_BY_PLANNER.has(container.restart)) continue;
+        stops.set(unit, {
+          kind: 'StopContainer', app, cause: `${key} is recreated and ${dependent} depends on it`,
+          container: dependent, containerId: running.id, name: running.name, timeoutSeconds: undefined,
+        });
+        standing.set(unit, { kind: 'stopped' });
+      }
     }
   };
 
-  for (const key of order) {
-    const input = inputByKey.get(key) as ContainerPlanInput;
+  for (const unit of unitOrder) {
+    const input = inputByUnit.get(unit) as ContainerPlanInput;
+    const key = input.key;
     const container = specByKey.get(key) as ContainerSpec;
-    const current = kept.get(key);
-    const cause = causes.get(key);
-    const wait = dependencyWait(container, standingOf);
+    const current = kept.get(unit);
+    const cause = causes.get(unit);
+    const wait = dependencyWait(container, standingsOf);
     const hold = (reason: string): void => {
-      waiting.push({ container: key, reason });
+      waiting.push({ container: key, reason: input.replica === 1 ? reason : `replica ${input.replica}: ${reason}` });
     };
     if (!current || cause) {
-      if (imageIdOf(key) === undefined) missingImages.add(input.blueprint.image);
+      if (imageIdOf(unit) === undefined) missingImages.add(input.blueprint.image);
       if (wait) {
         hold(cause ? `${cause}; ${wait}` : wait);
         continue;
       }
       if (!current) {
-        changes.push({ kind: 'CreateContainer', app, cause: 'container missing', container: key, blueprint: input.blueprint });
+        changes.push({ kind: 'CreateContainer', app, cause: 'container missing', container: key, blueprint: input.blueprint, imageId: imageIdOf(key) });
         changes.push({ kind: 'StartContainer', app, cause: 'container created', container: key, name: input.blueprint.name });
       } else {
         stopDependents(key);
         changes.push({
           kind: 'RecreateContainer', app, cause: cause as string, container: key, oldContainerId: current.id,
-          timeoutSeconds: container.stopGracePeriodSeconds, blueprint: input.blueprint,
+          timeoutSeconds: container.stopGracePeriodSeconds, blueprint: input.blueprint, imageId: imageIdOf(key),
         });
       }
-      standing.set(key, { kind: 'fresh' });
+      standing.set(unit, { kind: 'fresh' });
       continue;
     }
-    const stoppedByPlan = standing.get(key)?.kind === 'stopped';
+    const stoppedByPlan = standing.get(unit)?.kind === 'stopped';
     if (!stoppedByPlan && !shouldRun(container, current)) continue;
     if (wait) {
       hold(stoppedByPlan ? `stopped while a dependency is recreated; ${wait}` : wait);
@@ -215,10 +241,10 @@ export function planContainers(app: string, spec: AppSpec, inputs: readonly Cont
       ? 'started again after its dependencies were recreated'
       : current.state === 'created' ? 'container created but not started' : `container ${current.state}${current.exitCode === undefined ? '' : ` (exit code ${current.exitCode})`}`;
     changes.push({ kind: 'StartContainer', app, cause: startCause, container: key, name: current.name });
-    standing.set(key, { kind: 'fresh' });
+    standing.set(unit, { kind: 'fresh' });
   }
 
-  const rank = new Map(order.map((key, index) => [key, index]));
+  const rank = new Map(unitOrder.map((unit, index) => [unit, index]));
   const orderedStops = [...stops.entries()].sort(([a], [b]) => (rank.get(b) ?? 0) - (rank.get(a) ?? 0)).map(([, op]) => op);
   return { stops: orderedStops, removals, changes, waiting, missingImages };
 }

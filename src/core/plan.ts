@@ -6,20 +6,29 @@
  * network, and the vhost.
  */
 import type { ObservedApp } from '../model/observed.js';
-import type { DirectoryOwner, Operation, Plan } from '../model/plan.js';
+import type { Operation, Plan } from '../model/plan.js';
 import type { AppSpec } from '../model/spec.js';
-import { blueprintsFor, DEFAULT_HASH_SCHEME, type HashScheme, type HostContext } from './blueprint.js';
+import type { ImagePin } from '../model/update.js';
+import { blueprintsFor, DEFAULT_HASH_SCHEME, type ContainerPlanInput, type HashScheme, type HostContext } from './blueprint.js';
 import { appDataDir, LABELS, networkName, ownerLabels, volumeName } from './names.js';
 import { dependencyOrder, planContainers } from './plan-containers.js';
 import { planVhost, planVhostRemoval, type ProxyPlanContext } from './vhost-plan.js';
+import { dataOwners, dataSubdirs, imageOperations } from './plan-parts.js';
+import { planSwarmApp, type SwarmTarget } from './plan-swarm.js';
+import { applicablePins, shortId } from './update.js';
 
 export { hashMatches } from './plan-containers.js';
+
+/** Which runtime the plan is for: one Docker host (the default), or a Docker Swarm. */
+export type RuntimeTarget = { readonly kind: 'docker' } | ({ readonly kind: 'swarm' } & SwarmTarget);
 
 export interface PlanContext {
   readonly host: HostContext;
   readonly proxy: ProxyPlanContext;
   /** The spec-hash scheme; default: the current one of blueprint.ts (tests pass others). */
   readonly hashScheme?: HashScheme | undefined;
+  /** Default: the single-host runtime. */
+  readonly runtime?: RuntimeTarget | undefined;
 }
 
 /** A local build of one container's image, as found by the observation step outside core/. */
@@ -34,6 +43,10 @@ export interface DesiredApp {
   readonly appId: number;
   /** By container key, for containers with `build`. */
   readonly builds?: ReadonlyMap<string, LocalBuild> | undefined;
+  /** Subnet for the app network when it must be created (chosen by core/subnets.ts). */
+  readonly networkSubnet?: string | undefined;
+  /** Rollback pins by container key (core/update.ts decides which still apply; single host only). */
+  readonly pins?: ReadonlyMap<string, ImagePin> | undefined;
 }
 
 /**
@@ -63,11 +76,13 @@ function planUninstall(app: string, observed: ObservedApp, ctx: PlanContext): Op
 
 /** Computes the operations that make `observed` match `desired` (undefined: the app is uninstalled). */
 export function planApp(app: string, desired: DesiredApp | undefined, observed: ObservedApp, ctx: PlanContext): Plan {
+  if (ctx.runtime?.kind === 'swarm') return planSwarmApp(app, desired, observed, ctx, ctx.runtime);
   if (!desired) return { app, operations: planUninstall(app, observed, ctx), waiting: [] };
   const { spec, appId } = desired;
   const scheme = ctx.hashScheme ?? DEFAULT_HASH_SCHEME;
   const images = desired.builds && new Map([...desired.builds].map(([key, build]) => [key, build.tag]));
-  const inputs = blueprintsFor(spec, appId, ctx.host, { images, scheme });
+  const pins = applicablePins(spec, desired.pins, observed.imagesByRef);
+  const inputs = withPins(blueprintsFor(spec, appId, ctx.host, { images, scheme }), pins);
   const containers = planContainers(app, spec, inputs, observed, scheme);
   const vhostOps = planVhost(app, desired, observed, ctx.host, ctx.proxy);
 
@@ -88,7 +103,7 @@ export function planApp(app: string, desired: DesiredApp | undefined, observed: 
   const network = networkName(ctx.host.instance, app);
   const needsNetwork = spec.containers.some((c) => !c.hostNetwork);
   if (needsNetwork && !observed.networks.some((n) => n.name === network)) {
-    operations.push({ kind: 'CreateNetwork', app, cause: 'network missing', network, labels: ownerLabels(ctx.host.instance, app) });
+    operations.push({ kind: 'CreateNetwork', app, cause: 'network missing', network, labels: ownerLabels(ctx.host.instance, app), subnet: desired.networkSubnet });
   }
   if (needsNetwork) operations.push(...duplicateNetworkRemovals(app, network, observed));
   const volumes = [...new Set(spec.containers.flatMap((c) => c.volumes.filter((v) => v.kind === 'volume').map((v) => v.source)))].sort();
@@ -98,7 +113,7 @@ export function planApp(app: string, desired: DesiredApp | undefined, observed: 
       operations.push({ kind: 'EnsureVolume', app, cause: 'volume missing', volume: name, labels: { ...ownerLabels(ctx.host.instance, app), [LABELS.volume]: volume } });
     }
   }
-  operations.push(...containers.stops, ...containers.removals, ...containers.changes);
+  operations.push(...containers.stops, ...containers.removals, ...containers.changes.map((op) => explainPin(op, pins)));
   if (!needsNetwork) {
     for (const unused of observed.networks) {
       operations.push({ kind: 'RemoveNetwork', app, cause: 'no container uses the app network', networkId: unused.id, network: unused.name });
@@ -124,53 +139,22 @@ function duplicateNetworkRemovals(app: string, network: string, observed: Observ
   }));
 }
 
-/** PullImage or BuildImage for every missing image, once each, sorted. */
-function imageOperations(app: string, desired: DesiredApp, imageByKey: readonly [string, string][], missing: ReadonlySet<string>, ctx: PlanContext): Operation[] {
-  const operations: Operation[] = [];
-  for (const image of [...missing].sort()) {
-    const key = imageByKey.find(([, ref]) => ref === image)?.[0];
-    const container = desired.spec.containers.find((c) => c.key === key);
-    const build = key === undefined ? undefined : desired.builds?.get(key);
-    if (container?.build && build) {
-      operations.push({
-        kind: 'BuildImage', app, cause: `no image built from the current context (${build.tag.slice(build.tag.lastIndexOf(':') + 1)})`,
-        container: container.key, image, context: container.build.context, dockerfile: container.build.dockerfile, args: container.build.args,
-        labels: { ...ownerLabels(ctx.host.instance, app), [LABELS.buildContext]: build.contextHash },
-      });
-    } else {
-      operations.push({ kind: 'PullImage', app, cause: 'image not present', image });
-    }
-  }
-  return operations;
-}
-
-/** Sub-directories of the data dir to create: every relative mount source, and logs/ for the proxy. */
-function dataSubdirs(spec: AppSpec): string[] {
-  const sources = spec.containers.flatMap((c) => c.volumes.filter((v) => v.kind === 'data' && v.source !== '').map((v) => v.source));
-  return [...new Set([...(spec.web ? ['logs'] : []), ...sources])].sort();
-}
-
-/** `1000` or `1000:1000`; a user name needs the image's passwd file, so it gets no chown. */
-function numericUser(user: string | undefined): DirectoryOwner | undefined {
-  const match = user === undefined ? null : /^([0-9]+)(?::([0-9]+))?$/.exec(user);
-  return match ? { uid: Number(match[1]), gid: match[2] === undefined ? undefined : Number(match[2]) } : undefined;
-}
-
 /**
- * Who should own each data mount source: the numeric user of the containers that mount it, when
- * they all agree (root, the default, needs no chown; disagreeing users get none either).
+ * A pinned container runs its pinned image ID instead of the tag. The spec hash stays the one of
+ * the tag's blueprint, so releasing the pin changes only the image ID (an `image changed`
+ * recreate), never the hash.
  */
-function dataOwners(spec: AppSpec): Record<string, DirectoryOwner> {
-  const claims = new Map<string, (DirectoryOwner | undefined)[]>();
-  for (const container of spec.containers) {
-    for (const volume of container.volumes.filter((v) => v.kind === 'data')) {
-      claims.set(volume.source, [...(claims.get(volume.source) ?? []), numericUser(container.user)]);
-    }
-  }
-  const owners: Record<string, DirectoryOwner> = {};
-  for (const [source, users] of [...claims].sort(([a], [b]) => a.localeCompare(b))) {
-    const [first] = users;
-    if (first && first.uid !== 0 && users.every((u) => u?.uid === first.uid && u.gid === first.gid)) owners[source] = first;
-  }
-  return owners;
+function withPins(inputs: ContainerPlanInput[], pins: ReadonlyMap<string, ImagePin>): ContainerPlanInput[] {
+  if (pins.size === 0) return inputs;
+  return inputs.map((input) => {
+    const pin = pins.get(input.key);
+    return pin ? { ...input, blueprint: { ...input.blueprint, image: pin.imageId } } : input;
+  });
+}
+
+/** Says why a pinned container is recreated from an older image than its tag's. */
+function explainPin(op: Operation, pins: ReadonlyMap<string, ImagePin>): Operation {
+  const pin = op.kind === 'RecreateContainer' || op.kind === 'CreateContainer' ? pins.get(op.container) : undefined;
+  if (!pin || op.cause.startsWith('spec changed')) return op;
+  return { ...op, cause: `${op.cause}; rolled back to ${shortId(pin.imageId)} because ${shortId(pin.rejectedImageId)} of ${pin.image} failed its update` };
 }

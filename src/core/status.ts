@@ -6,8 +6,11 @@ import type { ObservedApp, ObservedContainer } from '../model/observed.js';
 import type { Plan } from '../model/plan.js';
 import type { AppSpec } from '../model/spec.js';
 import type { AppStatus, Condition, ConditionStatus, ConditionType, ContainerStatus } from '../model/status.js';
+import type { ImagePin, UpdateResult } from '../model/update.js';
 import type { RefusedSpec } from './desired.js';
 import { containerName } from './names.js';
+import { assessServices, serviceContainerStatuses } from './status-services.js';
+import { applicablePins, digestFor, shortId } from './update.js';
 
 export interface StatusError {
   readonly code: string;
@@ -29,6 +32,9 @@ export interface StatusInput {
   /** Restart counts by container id, where inspected. */
   readonly restarts: ReadonlyMap<string, number>;
   readonly previous: AppStatus | undefined;
+  /** Rollback pins of the app by container key (those that still apply make it Degraded: UpdateFailed). */
+  readonly pins?: ReadonlyMap<string, ImagePin> | undefined;
+  readonly lastUpdate?: UpdateResult | undefined;
   readonly now: Date;
   /** Why the controller's state cannot be written now (the app may run fine): Degraded. */
   readonly stateProblem?: StatusError | undefined;
@@ -36,6 +42,7 @@ export interface StatusInput {
 
 const REASON_BY_CODE: Record<string, string> = {
   E_PORT_CONFLICT: 'PortConflict',
+  E_HOSTNAME_CONFLICT: 'HostnameConflict',
   E_IMAGE_PULL: 'ImagePullFailed',
   E_IMAGE_BUILD: 'ImageBuildFailed',
   E_PROXY_CONFIG_INVALID: 'ProxyConfigInvalid',
@@ -115,13 +122,16 @@ function assess(input: StatusInput, restarts: ReadonlyMap<string, number>): Asse
   const refusedNote = input.refused ? `a newer version in ${input.refused.file} was refused (${input.refused.problems.length} problem(s)${firstProblem(input.refused)}); the last good version stays in force` : '';
   // Degraded while the app runs: a refused newer spec, or a vhost file we may not touch.
   const foreignVhost = spec?.web && input.observed.vhost && !input.observed.vhost.managed ? input.observed.vhost.file : undefined;
+  const rolledBack = spec ? rollbackNote(input.app, applicablePins(spec, input.pins, input.observed.imagesByRef)) : '';
   const degradedNote: [ConditionStatus, string, string] = refusedNote
     ? ['True', 'SpecRefused', refusedNote]
     : foreignVhost
       ? ['True', 'VhostNotManaged', `${foreignVhost} has no managed marker of instance ${input.instance}, so it is left alone and serves whatever it says; remove it to let the controller write this app's vhost`]
-      : input.stateProblem
-        ? ['True', reasonForCode(input.stateProblem.code), input.stateProblem.message]
-        : ['False', 'AsExpected', ''];
+      : rolledBack
+        ? ['True', 'UpdateFailed', rolledBack]
+        : input.stateProblem
+          ? ['True', reasonForCode(input.stateProblem.code), input.stateProblem.message]
+          : ['False', 'AsExpected', ''];
   if (!spec && error) {
     // An app being uninstalled, held back (PruneRefused) or failing on the way: the error says why.
     const reason = reasonForCode(error.code);
@@ -139,7 +149,26 @@ function assess(input: StatusInput, restarts: ReadonlyMap<string, number>): Asse
     const message = `applied ${plan.operations.length} operation(s): ${[...new Set(plan.operations.map((op) => op.kind))].join(', ')}`;
     return { ready: ['False', 'Applying', message], progressing: ['True', 'Applying', message], degraded: degradedNote };
   }
+  const blocked = plan?.blocked ?? [];
+  if (blocked.length > 0) {
+    // An update the engine rolled back: the old version serves, and the planner does not retry it.
+    const message = blocked.map((b) => `${b.container}: ${b.reason}`).join('; ');
+    return { ready: ['False', 'UpdateRolledBack', message], progressing: ['False', 'UpdateRolledBack', message], degraded: ['True', 'UpdateRolledBack', message] };
+  }
   const waiting = plan?.waiting ?? [];
+  if (input.observed.services !== undefined) {
+    // The Swarm runtime: services and tasks instead of containers. A rolling update or rollback in
+    // progress says more than the changes held back behind it.
+    const problem = assessServices(spec, input.observed.services);
+    const rolling = problem && ['Updating', 'RollingBack'].includes(problem.ready[1]);
+    if (waiting.length > 0 && !rolling) {
+      const message = waiting.map((w) => `${w.container}: ${w.reason}`).join('; ');
+      return { ready: ['False', 'WaitingForDependencies', message], progressing: ['True', 'WaitingForDependencies', message], degraded: ['False', 'AsExpected', ''] };
+    }
+    if (problem) return { ...problem, degraded: problem.degraded[0] === 'True' ? problem.degraded : degradedNote };
+    const message = `${input.observed.services.length} service(s) as specified`;
+    return { ready: ['True', 'Converged', message], progressing: ['False', 'Converged', message], degraded: degradedNote };
+  }
   for (const container of input.observed.containers) {
     // A container the planner holds back for a dependency is waiting, not failed (e.g. stopped while its database is recreated).
     if (container.state === 'exited' && waiting.some((w) => w.container === container.key)) continue;
@@ -171,12 +200,20 @@ function condition(type: ConditionType, [status, reason, message]: [ConditionSta
   return { type, status, reason, message, lastTransitionTime };
 }
 
-export function computeStatus(input: StatusInput): AppStatus {
-  const restarts = knownRestarts(input);
-  const assessment = assess(input, restarts);
-  const containers: ContainerStatus[] = (input.spec?.containers ?? []).map((container) => {
+/** Degraded while a failed update holds containers on their previous image. */
+function rollbackNote(app: string, pins: ReadonlyMap<string, ImagePin>): string {
+  if (pins.size === 0) return '';
+  const held = [...pins].map(([key, pin]) => `${key} runs ${shortId(pin.imageId)} instead of ${shortId(pin.rejectedImageId)} of ${pin.image} (${pin.reason})`);
+  return `an update was rolled back: ${held.join('; ')}; amahictl update ${app} tries again, a newer image under the tag is picked up by the next update`;
+}
+
+/** One entry per spec container, from the containers of the single-host runtime. */
+function containerStatuses(input: StatusInput, restarts: ReadonlyMap<string, number>): ContainerStatus[] {
+  const pins = input.spec ? applicablePins(input.spec, input.pins, input.observed.imagesByRef) : new Map<string, ImagePin>();
+  return (input.spec?.containers ?? []).map((container) => {
     const observed = input.observed.containers.find((c) => c.key === container.key && c.name === containerName(input.instance, input.app, container.key))
       ?? input.observed.containers.find((c) => c.key === container.key);
+    const runningImage = observed?.imageId === undefined ? undefined : input.observed.imagesByRef.get(observed.imageId);
     return {
       key: container.key,
       name: observed?.name ?? containerName(input.instance, input.app, container.key),
@@ -186,8 +223,21 @@ export function computeStatus(input: StatusInput): AppStatus {
       restarts: observed ? restarts.get(observed.id) : undefined,
       image: container.image,
       imageId: observed?.imageId,
+      replicas: container.replicas > 1
+        ? { desired: container.replicas, running: input.observed.containers.filter((c) => c.key === container.key && c.state === 'running').length }
+        : undefined,
+      imageDigest: digestFor(runningImage, container.image),
+      pinnedImageId: pins.get(container.key)?.imageId,
     };
   });
+}
+
+export function computeStatus(input: StatusInput): AppStatus {
+  const restarts = knownRestarts(input);
+  const assessment = assess(input, restarts);
+  const containers = input.spec && input.observed.services !== undefined
+    ? serviceContainerStatuses(input.spec, input.observed.services, input.instance)
+    : containerStatuses(input, restarts);
   const ready = assessment.ready[0] === 'True';
   return {
     name: input.app,
@@ -206,7 +256,8 @@ export function computeStatus(input: StatusInput): AppStatus {
       ? { code: input.error.code, message: input.error.message, at: input.now.toISOString() }
       : ready ? undefined : input.previous?.lastError,
     refusedSpec: input.refused,
-    installedAt: input.previous?.installedAt ?? (input.observed.containers.length > 0 ? input.now.toISOString() : undefined),
+    lastUpdate: input.lastUpdate,
+    installedAt: input.previous?.installedAt ?? (input.observed.containers.length > 0 || (input.observed.services?.length ?? 0) > 0 ? input.now.toISOString() : undefined),
     updatedAt: input.now.toISOString(),
   };
 }

@@ -1,10 +1,10 @@
 /** Parsing of the human units used in specs and config: durations (1m30s) and sizes (512Mi). */
 
-const DURATION_PART = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g;
-const DURATION_WHOLE = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
-const MS_PER_UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_PART = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)/g;
+const DURATION_WHOLE = /^([0-9]+(\.[0-9]+)?(ms|s|m|h|d))+$/;
+const MS_PER_UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Milliseconds in a duration such as `1m30s`; undefined when the text is not a duration. */
+/** Milliseconds in a duration such as `1m30s` or `14d`; undefined when the text is not a duration. */
 export function parseDurationMs(text: string): number | undefined {
   if (!DURATION_WHOLE.test(text)) return undefined;
   let total = 0;

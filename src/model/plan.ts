@@ -53,6 +53,45 @@ export interface ContainerBlueprint {
   readonly hostIPC: boolean;
 }
 
+/** How Swarm replaces a service's tasks when its spec changes (our recreate, on one host). */
+export interface RollingUpdate {
+  /** start-first: new task before the old one stops; stop-first where a host port or data forbids two at once. */
+  readonly order: 'start-first' | 'stop-first';
+  /** Why this order (for plan output). */
+  readonly orderReason: string;
+  /** How long a new task is watched (after it turned healthy, when it has a healthcheck) before the next. */
+  readonly monitorNs: number;
+  /** A task that fails during the monitor period rolls the whole service back to its previous spec. */
+  readonly failureAction: 'rollback';
+}
+
+/** Everything needed to create or update one Swarm service, fully resolved. */
+export interface ServiceBlueprint {
+  readonly name: string;
+  readonly app: string;
+  readonly key: string;
+  /**
+   * The task's container, as on one host; its ports' hostIp is ignored (Swarm binds every address).
+   * Its image is the spec's reference: the runtime pins it to the registry digest of the manager's
+   * copy and records that image's ID, as `docker service create` does.
+   */
+  readonly container: ContainerBlueprint;
+  readonly replicas: number;
+  /** Swarm placement constraints, e.g. `node.labels.disk==ssd`. */
+  readonly constraints: readonly string[];
+  /** vip needs IPVS; dnsrr resolves the service's names to its tasks' addresses. */
+  readonly endpointMode: 'vip' | 'dnsrr';
+  /** ingress: every node answers on the published ports (routing mesh); host: only the task's node. */
+  readonly publishMode: 'ingress' | 'host';
+  readonly update: RollingUpdate;
+  /** Labels of the service (DESIGN.md §2). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Labels of its task containers: ownership and the spec hash the task was made from. */
+  readonly taskLabels: Readonly<Record<string, string>>;
+  /** Labels for each named volume it mounts, by volume name: Swarm creates them on every node it runs on. */
+  readonly volumeLabels: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
 interface OperationBase {
   readonly app: string;
   /** Why the planner chose this operation, in words ("spec changed: env", "container exited"). */
@@ -75,7 +114,13 @@ export type Operation =
       /** By subdir: who should own it when it is created (or still empty and root's). */
       readonly owners: Readonly<Record<string, DirectoryOwner>>;
     })
-  | (OperationBase & { readonly kind: 'CreateNetwork'; readonly network: string; readonly labels: Readonly<Record<string, string>> })
+  | (OperationBase & {
+      readonly kind: 'CreateNetwork';
+      readonly network: string;
+      readonly labels: Readonly<Record<string, string>>;
+      /** From the controller's subnet pool; undefined: the engine's default pools. */
+      readonly subnet?: string | undefined;
+    })
   | (OperationBase & { readonly kind: 'EnsureVolume'; readonly volume: string; readonly labels: Readonly<Record<string, string>> })
   | (OperationBase & { readonly kind: 'PullImage'; readonly image: string })
   | (OperationBase & {
@@ -87,7 +132,8 @@ export type Operation =
       readonly args: Readonly<Record<string, string>>;
       readonly labels: Readonly<Record<string, string>>;
     })
-  | (OperationBase & { readonly kind: 'CreateContainer'; readonly container: string; readonly blueprint: ContainerBlueprint })
+  /** imageId: the image's ID as observed when planning; undefined when the plan pulls or builds it first. */
+  | (OperationBase & { readonly kind: 'CreateContainer'; readonly container: string; readonly blueprint: ContainerBlueprint; readonly imageId?: string | undefined })
   | (OperationBase & { readonly kind: 'StartContainer'; readonly container: string; readonly name: string })
   /** timeoutSeconds undefined: the container's own stop timeout (its stopGracePeriod at creation). */
   | (OperationBase & { readonly kind: 'StopContainer'; readonly container: string; readonly containerId: string; readonly name: string; readonly timeoutSeconds: number | undefined })
@@ -97,9 +143,14 @@ export type Operation =
       readonly oldContainerId: string;
       readonly timeoutSeconds: number;
       readonly blueprint: ContainerBlueprint;
+      readonly imageId?: string | undefined;
     })
   | (OperationBase & { readonly kind: 'RemoveContainer'; readonly container: string; readonly containerId: string; readonly name: string; readonly timeoutSeconds: number | undefined })
   | (OperationBase & { readonly kind: 'RemoveNetwork'; readonly networkId: string; readonly network: string })
+  | (OperationBase & { readonly kind: 'CreateService'; readonly service: string; readonly blueprint: ServiceBlueprint })
+  /** rolling: the task template changes and Swarm replaces the tasks; otherwise only the replica count. */
+  | (OperationBase & { readonly kind: 'UpdateService'; readonly service: string; readonly serviceId: string; readonly version: number; readonly rolling: boolean; readonly blueprint: ServiceBlueprint })
+  | (OperationBase & { readonly kind: 'RemoveService'; readonly service: string; readonly serviceId: string; readonly name: string; readonly timeoutSeconds: number | undefined })
   | (OperationBase & { readonly kind: 'WriteVhost'; readonly file: string; readonly content: string; readonly contentHash: string })
   | (OperationBase & { readonly kind: 'RemoveVhost'; readonly file: string });
 
@@ -116,6 +167,11 @@ export interface Plan {
   readonly operations: readonly Operation[];
   /** Containers held back this pass; the app is Progressing until they are through. */
   readonly waiting: readonly WaitingContainer[];
+  /**
+   * Changes the planner will not make again until the spec changes: an update the engine rolled back
+   * (Swarm's failure_action rollback). The app is Degraded, not Progressing.
+   */
+  readonly blocked?: readonly WaitingContainer[] | undefined;
 }
 
 export const isMutating = (plan: Plan): boolean => plan.operations.length > 0;

@@ -48,6 +48,14 @@ export interface BuildSpec {
   readonly args: Readonly<Record<string, string>>;
 }
 
+/** Where a container may run on a Docker Swarm; every field given must hold. Ignored on one host. */
+export interface PlacementSpec {
+  readonly hostname: string | undefined;
+  readonly role: 'manager' | 'worker' | undefined;
+  /** Sorted by name. */
+  readonly nodeLabels: Readonly<Record<string, string>>;
+}
+
 export interface ContainerSpec {
   readonly key: string;
   /** Image reference to run; for built images, the repository the build is tagged into. */
@@ -77,6 +85,9 @@ export interface ContainerSpec {
   readonly hostNetwork: boolean;
   readonly hostPID: boolean;
   readonly hostIPC: boolean;
+  /** Instances of the container: containers on one host, tasks of the service on Docker Swarm. */
+  readonly replicas: number;
+  readonly placement: PlacementSpec;
 }
 
 export interface WebSpec {

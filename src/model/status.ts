@@ -1,6 +1,7 @@
 /** Kubernetes-style status of an app, computed from observation on every pass. */
 import type { SpecProblem } from '../errors.js';
 import type { ContainerState, HealthState } from './observed.js';
+import type { UpdateResult } from './update.js';
 
 export type ConditionType = 'Ready' | 'Progressing' | 'Degraded';
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -14,6 +15,21 @@ export interface Condition {
   readonly lastTransitionTime: string;
 }
 
+/** A Swarm task of a container's service, for `get` and the API. */
+export interface TaskStatus {
+  readonly id: string;
+  readonly slot: number | undefined;
+  /** pending, running, failed, rejected, ... (the engine's task state). */
+  readonly state: string;
+  readonly desiredState: string;
+  /** Host name of the node; '' while unassigned. */
+  readonly node: string;
+  readonly nodeAddress: string | undefined;
+  /** The engine's error or status message. */
+  readonly message: string;
+  readonly since: string;
+}
+
 export interface ContainerStatus {
   readonly key: string;
   readonly name: string;
@@ -23,6 +39,14 @@ export interface ContainerStatus {
   readonly restarts: number | undefined;
   readonly image: string;
   readonly imageId: string | undefined;
+  /** Instances wanted and running, when the spec asks for more than one or the runtime is Swarm. */
+  readonly replicas?: { readonly desired: number; readonly running: number } | undefined;
+  /** Swarm only: the current tasks and the latest failed ones, newest first. */
+  readonly tasks?: readonly TaskStatus[] | undefined;
+  /** Registry digest (repo@sha256:...) of the image the container runs, when it was pulled. */
+  readonly imageDigest?: string | undefined;
+  /** Set while a failed update holds the container on this (older) image ID. */
+  readonly pinnedImageId?: string | undefined;
 }
 
 export interface AppStatus {
@@ -39,4 +63,6 @@ export interface AppStatus {
   readonly refusedSpec: { readonly file: string; readonly problems: readonly SpecProblem[] } | undefined;
   readonly installedAt: string | undefined;
   readonly updatedAt: string;
+  /** The last `amahictl update` or automatic update of the app: when, from -> to, outcome, reason. */
+  readonly lastUpdate?: UpdateResult | undefined;
 }

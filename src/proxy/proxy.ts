@@ -156,6 +156,11 @@ export class Proxy {
   }
 
   /** Waits for the changes in flight and runs a pending reload now (end of `apply --once`, shutdown). */
+  /** The controller's work queue drained: reload soon (see Reloader.hurry). */
+  hurryReload(): void {
+    this.reloader.hurry();
+  }
+
   async flush(): Promise<boolean> {
     while (this.committing) await this.committing;
     return this.reloader.flush();

@@ -27,6 +27,9 @@ export interface ReloadStats {
   lastReloadError: { readonly at: string; readonly output: string } | undefined;
 }
 
+/** Grace after a hurry: lets a last write that races the drained queue join the same reload. */
+const HURRY_MS = 25;
+
 export class Reloader {
   readonly stats: ReloadStats = { reloads: 0, reloadFailures: 0, lastReload: undefined, lastReloadError: undefined };
   /** Changes not yet loaded by the running proxy. */
@@ -49,6 +52,15 @@ export class Reloader {
     this.firstChangeAt ??= now;
     const wait = Math.max(0, Math.min(this.options.debounceMs, this.firstChangeAt + this.options.maxDelayMs - now));
     this.arm(wait, false);
+  }
+
+  /**
+   * The caller knows the burst of changes is over (its work queue drained): reload after a short
+   * grace instead of the full quiet time. A retry after a failure keeps its backoff.
+   */
+  hurry(): void {
+    if (this.changes === 0 || this.failuresInRow > 0) return;
+    this.arm(HURRY_MS, false);
   }
 
   /** Reloads now if anything is pending (end of `apply --once`, shutdown); schedules no retry. */

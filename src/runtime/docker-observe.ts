@@ -24,6 +24,7 @@ export function toObservedContainer(info: ContainerInfo): ObservedContainer | un
   const key = labels[LABELS.container];
   if (!app || !key) return undefined;
   const appId = Number(labels[LABELS.appId]);
+  const replica = Number(labels[LABELS.replica]);
   return {
     id: info.Id,
     name: (info.Names?.[0] ?? '').replace(/^\//, ''),
@@ -40,6 +41,7 @@ export function toObservedContainer(info: ContainerInfo): ObservedContainer | un
     statusText: info.Status ?? '',
     createdAt: info.Created * 1000,
     labels,
+    replica: Number.isInteger(replica) && replica > 0 ? replica : undefined,
     networkIds: Object.values(info.NetworkSettings?.Networks ?? {}).map((n) => n.NetworkID).filter(Boolean),
   };
 }

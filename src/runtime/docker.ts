@@ -5,6 +5,7 @@
  */
 import Docker from 'dockerode';
 import { LABELS, instanceFilter } from '../core/names.js';
+import { AmahiError } from '../errors.js';
 import type { ContainerBlueprint } from '../model/plan.js';
 import type { ObservedImage } from '../model/observed.js';
 import type { ApplyOptions, EventWatch, Runtime, RuntimeObservation, RuntimeOperation } from './types.js';
@@ -23,26 +24,47 @@ function minVersion(a: string, b: string): string {
   return aMajor < bMajor || (aMajor === bMajor && aMinor < bMinor) ? a : b;
 }
 
+/** An image the runtime pulled or built, as the engine stored it (for the gc's records). */
+export interface StoredImage {
+  readonly ref: string;
+  readonly id: string;
+  /** The image ID the reference had before the pull, if any: unchanged means nothing new was stored. */
+  readonly previousId: string | undefined;
+  readonly source: 'pull' | 'build';
+}
+
 export interface DockerRuntimeOptions {
   readonly socketPath: string;
   readonly instance: string;
+  /** Told about every pull and build (after it succeeded); a failure here never fails the operation. */
+  readonly onImageStored?: ((image: StoredImage) => Promise<void>) | undefined;
 }
 
 export class DockerRuntime implements Runtime {
   readonly instance: string;
   private readonly socketPath: string;
-  private client: Docker | undefined;
+  private readonly onImageStored: DockerRuntimeOptions['onImageStored'];
+  private client: Promise<Docker> | undefined;
   /** Engine API requests made, for metrics and benchmarks. */
   requestCount = 0;
 
   constructor(options: DockerRuntimeOptions) {
     this.instance = options.instance;
     this.socketPath = options.socketPath;
+    this.onImageStored = options.onImageStored;
   }
 
   /** The client, speaking the lower of the engine's API version and ours (LESSONS: negotiate). */
-  async docker(): Promise<Docker> {
-    if (this.client) return this.client;
+  docker(): Promise<Docker> {
+    // One negotiation for the process, however many first calls race for it; a failure is retried.
+    this.client ??= this.connect().catch((error: unknown) => {
+      this.client = undefined;
+      throw error;
+    });
+    return this.client;
+  }
+
+  private async connect(): Promise<Docker> {
     const probe = new Docker({ socketPath: this.socketPath });
     let engineVersion: string;
     try {
@@ -57,7 +79,6 @@ export class DockerRuntime implements Runtime {
       this.requestCount += 1;
       return dial(...args);
     };
-    this.client = client;
     return client;
   }
 
@@ -89,11 +110,21 @@ export class DockerRuntime implements Runtime {
       ]);
       return {
         containers: containers.map(toObservedContainer).filter((c) => c !== undefined),
-        networks: networks.map((n) => ({ id: n.Id, name: n.Name, app: n.Labels?.[LABELS.app] ?? '', createdAt: Date.parse(n.Created) || undefined })),
+        networks: networks.map((n) => ({ id: n.Id, name: n.Name, app: n.Labels?.[LABELS.app] ?? '', driver: n.Driver, createdAt: Date.parse(n.Created) || undefined })),
         volumes: (volumes.Volumes ?? []).map((v) => ({ name: v.Name, app: v.Labels?.[LABELS.app] ?? '' })),
       };
     } catch (error) {
       throw toDockerError(error, 'cannot list the engine\'s objects');
+    }
+  }
+
+  async networkSubnets(): Promise<string[]> {
+    const docker = await this.docker();
+    try {
+      const networks = await docker.listNetworks({});
+      return networks.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? '')).filter((s) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s));
+    } catch (error) {
+      throw toDockerError(error, 'cannot list the engine\'s networks');
     }
   }
 
@@ -105,6 +136,7 @@ export class DockerRuntime implements Runtime {
       for (const image of images) {
         const observed: ObservedImage = {
           id: image.Id, tags: (image.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), createdAt: image.Created * 1000, sizeBytes: image.Size, labels: image.Labels ?? {},
+          digests: (image.RepoDigests ?? []).filter((d) => !d.startsWith('<none>@')),
         };
         imagesByRef.set(image.Id, observed);
         // Specs may pin an image by digest (repo@sha256:...).
@@ -126,19 +158,28 @@ export class DockerRuntime implements Runtime {
     try {
       switch (op.kind) {
         case 'CreateNetwork':
-          await docker.createNetwork({ Name: op.network, Driver: 'bridge', CheckDuplicate: true, Labels: { ...op.labels } });
+          await docker.createNetwork({
+            Name: op.network, Driver: 'bridge', CheckDuplicate: true, Labels: { ...op.labels },
+            ...(op.subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: op.subnet }] } } : {}),
+          });
           return;
         case 'EnsureVolume':
           await docker.createVolume({ Name: op.volume, Labels: { ...op.labels } });
           return;
-        case 'PullImage':
+        case 'PullImage': {
+          const previousId = this.onImageStored && await imageIdOf(docker, op.image);
           await pullImage(docker, op.image, options);
+          await this.reportStored(docker, op.image, previousId, 'pull');
           return;
-        case 'BuildImage':
+        }
+        case 'BuildImage': {
+          const previousId = this.onImageStored && await imageIdOf(docker, op.image);
           await buildImage(docker, op);
+          await this.reportStored(docker, op.image, previousId, 'build');
           return;
+        }
         case 'CreateContainer':
-          await this.create(docker, op.blueprint, []);
+          await this.create(docker, op.blueprint, [], op.imageId);
           return;
         case 'StartContainer':
           await ignoreStatus(docker.getContainer(op.name).start(), 304);
@@ -147,7 +188,7 @@ export class DockerRuntime implements Runtime {
           await ignoreStatus(docker.getContainer(op.containerId).stop(stopOptions(op.timeoutSeconds)), 304);
           return;
         case 'RecreateContainer':
-          await this.recreate(docker, op.oldContainerId, op.timeoutSeconds, op.blueprint);
+          await this.recreate(docker, op.oldContainerId, op.timeoutSeconds, op.blueprint, op.imageId);
           return;
         case 'RemoveContainer':
           await this.remove(docker, op.containerId, op.timeoutSeconds);
@@ -155,15 +196,26 @@ export class DockerRuntime implements Runtime {
         case 'RemoveNetwork':
           await ignoreStatus(docker.getNetwork(op.networkId).remove(), 404);
           return;
+        case 'CreateService':
+        case 'UpdateService':
+        case 'RemoveService':
+          throw new AmahiError('E_INTERNAL', `${op.kind} needs the Swarm runtime (runtime.kind: swarm); this is the single-host runtime`);
       }
     } catch (error) {
       throw toDockerError(error, `${op.kind} for app ${op.app} failed`, op.kind);
     }
   }
 
-  private async create(docker: Docker, blueprint: ContainerBlueprint, keptVolumes: readonly { name: string; target: string }[]): Promise<string> {
-    const image = await docker.getImage(blueprint.image).inspect();
-    const body = createBody(blueprint, { [LABELS.imageId]: image.Id });
+  private async reportStored(docker: Docker, ref: string, previousId: string | undefined, source: StoredImage['source']): Promise<void> {
+    if (!this.onImageStored) return;
+    const id = await imageIdOf(docker, ref);
+    if (id) await this.onImageStored({ ref, id, previousId, source }).catch(() => undefined);
+  }
+
+  private async create(docker: Docker, blueprint: ContainerBlueprint, keptVolumes: readonly { name: string; target: string }[], knownImageId?: string): Promise<string> {
+    // The planner passes the ID it observed; only an image pulled or built in the same plan is looked up.
+    const imageId = knownImageId ?? (await docker.getImage(blueprint.image).inspect()).Id;
+    const body = createBody(blueprint, { [LABELS.imageId]: imageId });
     const mounts = body.HostConfig?.Mounts ?? [];
     for (const kept of keptVolumes) {
       if (!mounts.some((m) => m.Target === kept.target)) mounts.push({ Type: 'volume', Source: kept.name, Target: kept.target, ReadOnly: false });
@@ -177,7 +229,7 @@ export class DockerRuntime implements Runtime {
    * rather than removed until the new one runs, so that a failed start can put it back, and a crash
    * in between leaves two containers for one key, which the next plan resolves.
    */
-  private async recreate(docker: Docker, oldId: string, timeoutSeconds: number, blueprint: ContainerBlueprint): Promise<void> {
+  private async recreate(docker: Docker, oldId: string, timeoutSeconds: number, blueprint: ContainerBlueprint, imageId?: string): Promise<void> {
     const old = docker.getContainer(oldId);
     const info = await old.inspect();
     // Anonymous volumes (an image's VOLUME without a mount in the spec) hold data: carry them over, as Compose does.
@@ -190,7 +242,7 @@ export class DockerRuntime implements Runtime {
     if (info.Name.replace(/^\//, '') !== aside) await old.rename({ name: aside });
     let newId: string | undefined;
     try {
-      newId = await this.create(docker, blueprint, anonymous);
+      newId = await this.create(docker, blueprint, anonymous, imageId);
       await docker.getContainer(newId).start();
     } catch (error) {
       if (newId) await docker.getContainer(newId).remove({ force: true, v: false }).catch(() => undefined);
@@ -208,6 +260,9 @@ export class DockerRuntime implements Runtime {
     await ignoreStatus(container.remove({ force: true, v: false }), 404);
   }
 }
+
+const imageIdOf = (docker: Docker, ref: string): Promise<string | undefined> =>
+  docker.getImage(ref).inspect().then((image) => image.Id, () => undefined);
 
 /** Without a timeout the engine uses the container's own StopTimeout (its stopGracePeriod). */
 const stopOptions = (timeoutSeconds: number | undefined): { t?: number } => (timeoutSeconds === undefined ? {} : { t: timeoutSeconds });

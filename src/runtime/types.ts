@@ -3,24 +3,32 @@
  * Docker on one host is the first implementation; a Swarm runtime implements the same interface.
  * Implementations do I/O and decide nothing: every choice was made by the planner.
  */
-import type { ObservedContainer, ObservedImage, ObservedNetwork, ObservedVolume } from '../model/observed.js';
+import type { ObservedContainer, ObservedImage, ObservedNetwork, ObservedService, ObservedVolume } from '../model/observed.js';
 import type { Operation } from '../model/plan.js';
+import type { RuntimeTarget } from '../core/plan.js';
 
 export interface RuntimeObservation {
   readonly containers: readonly ObservedContainer[];
   readonly networks: readonly ObservedNetwork[];
   readonly volumes: readonly ObservedVolume[];
+  /** Swarm services with their tasks; undefined from the single-host runtime. */
+  readonly services?: readonly ObservedService[] | undefined;
 }
+
 
 /** Operations a runtime applies (the rest are file-system and proxy operations). */
 export type RuntimeOperation = Extract<
   Operation,
-  { kind: 'CreateNetwork' | 'EnsureVolume' | 'PullImage' | 'BuildImage' | 'CreateContainer' | 'StartContainer' | 'StopContainer' | 'RecreateContainer' | 'RemoveContainer' | 'RemoveNetwork' }
+  {
+    kind: 'CreateNetwork' | 'EnsureVolume' | 'PullImage' | 'BuildImage' | 'CreateContainer' | 'StartContainer' | 'StopContainer' | 'RecreateContainer' | 'RemoveContainer' | 'RemoveNetwork'
+      | 'CreateService' | 'UpdateService' | 'RemoveService';
+  }
 >;
 
 export const RUNTIME_OPERATION_KINDS: ReadonlySet<Operation['kind']> = new Set([
   'CreateNetwork', 'EnsureVolume', 'PullImage', 'BuildImage', 'CreateContainer', 'StartContainer',
   'StopContainer', 'RecreateContainer', 'RemoveContainer', 'RemoveNetwork',
+  'CreateService', 'UpdateService', 'RemoveService',
 ]);
 
 export const isRuntimeOperation = (op: Operation): op is RuntimeOperation => RUNTIME_OPERATION_KINDS.has(op.kind);
@@ -66,6 +74,9 @@ export interface Runtime {
   /** Local images by every tag and by ID. */
   images(): Promise<ReadonlyMap<string, ObservedImage>>;
   apply(operation: RuntimeOperation, options?: ApplyOptions): Promise<void>;
+  /** Which runtime this is, as the planner needs it; absent: the single-host runtime. */
+  target?(): Promise<RuntimeTarget>;
+
   /** Restart counts by container id (one inspect each; callers ask only about crashed containers). */
   restartCounts?(containerIds: readonly string[]): Promise<ReadonlyMap<string, number>>;
   /**
@@ -73,4 +84,6 @@ export interface Runtime {
    * or the signal aborts it, rejects when it cannot connect; the caller reconnects.
    */
   watchEvents?(watch: EventWatch): Promise<void>;
+  /** IPv4 subnets of every network on the engine (ours or not), to place a new app network. */
+  networkSubnets?(): Promise<string[]>;
 }

@@ -11,12 +11,18 @@ export interface DependencyProblem {
 export function dependencyProblems(containers: readonly ContainerSpec[]): DependencyProblem[] {
   const problems: DependencyProblem[] = [];
   const keys = new Set(containers.map((c) => c.key));
+  const byKey = new Map(containers.map((c) => [c.key, c]));
   for (const container of containers) {
-    for (const target of Object.keys(container.dependsOn)) {
+    for (const [target, condition] of Object.entries(container.dependsOn)) {
       const at = ['spec', 'containers', container.key, 'dependsOn', target];
+      const dependency = byKey.get(target);
       if (target === container.key) problems.push({ path: at, message: 'a container cannot depend on itself', target: 'key' });
-      else if (!keys.has(target)) {
-        problems.push({ path: at, message: `no container "${target}" in this app (${[...keys].join(', ')})`, target: 'key' });
+      else if (!dependency) {
+        problems.push({ path: at, message: `no container "${target}" in this app; allowed: ${[...keys].filter((k) => k !== container.key).join(', ') || 'none (it is the only container)'}`, target: 'key' });
+      } else if (condition === 'completed' && (dependency.restart === 'always' || dependency.restart === 'unless-stopped')) {
+        problems.push({ path: at, message: `"${target}" has restart: ${dependency.restart}, so it is restarted whenever it exits and never completes; give it restart: no or on-failure, or wait for started or healthy`, target: 'value' });
+      } else if (condition === 'healthy' && dependency.healthcheck === 'disabled') {
+        problems.push({ path: at, message: `"${target}" has its healthcheck disabled, so it never becomes healthy; give it a healthcheck, or wait for started`, target: 'value' });
       }
     }
   }

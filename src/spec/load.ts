@@ -6,8 +6,8 @@
 import type { SpecProblem } from '../errors.js';
 import { isAppName } from '../core/names.js';
 import type { AppSpec } from '../model/spec.js';
-import { normalizeDocument, type SpecContext } from './normalize.js';
-import { decodeSpecBytes, parseSpecText } from './parse.js';
+import { normalizeDocument, type Claim, type SpecContext } from './normalize.js';
+import { capProblems, decodeSpecBytes, MAX_PROBLEMS_PER_FILE, parseSpecText } from './parse.js';
 import { validateDocument } from './schema.js';
 
 const IGNORED_SUFFIXES = ['~', '.swp', '.swx', '.bak', '.orig', '.disabled', '.tmp', '.part'];
@@ -33,17 +33,21 @@ export interface FileResult {
   readonly problems: readonly SpecProblem[];
   /** App names the file tried to define, even when refused: whose last good version stays in force. */
   readonly claimedNames: readonly string[];
+  /** Host ports, ids and host names the file's apps take (empty when refused); see collisions.ts. */
+  readonly claims: readonly Claim[];
 }
 
 /** Parses and validates one file on its own. */
 export function loadSpecFile(input: SpecFileInput, ctx: SpecContext): FileResult {
   const decoded = decodeSpecBytes(input.bytes, input.file, input.size);
-  if ('problem' in decoded) return { file: input.file, apps: [], problems: [decoded.problem], claimedNames: [] };
+  if ('problem' in decoded) return { file: input.file, apps: [], problems: [decoded.problem], claimedNames: [], claims: [] };
   const parsed = parseSpecText(decoded.text, input.file);
   const problems: SpecProblem[] = [...parsed.problems];
   const apps: AppSpec[] = [];
   const claimedNames: string[] = [];
+  const claims: Claim[] = [];
   for (const doc of parsed.documents) {
+    if (problems.length > MAX_PROBLEMS_PER_FILE) break;
     const name = (doc.value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
     // Only an app name can be claimed: it becomes a file name (a status), and "../x" must not.
     if (typeof name === 'string' && isAppName(name)) claimedNames.push(name);
@@ -55,32 +59,35 @@ export function loadSpecFile(input: SpecFileInput, ctx: SpecContext): FileResult
     const normalized = normalizeDocument(doc, ctx);
     problems.push(...normalized.problems);
     if (normalized.spec) apps.push(normalized.spec);
+    claims.push(...normalized.claims);
   }
-  return { file: input.file, apps: problems.length > 0 ? [] : apps, problems, claimedNames };
+  const refused = problems.length > 0;
+  return { file: input.file, apps: refused ? [] : apps, problems: capProblems(problems), claimedNames, claims: refused ? [] : claims };
 }
 
-/** Loads a set of files and applies the cross-file rules. Results are sorted by file name. */
-export function loadSpecFiles(inputs: readonly SpecFileInput[], ctx: SpecContext): FileResult[] {
-  const results = [...inputs].sort((a, b) => a.file.localeCompare(b.file)).map((input) => loadSpecFile(input, ctx));
-  const definers = new Map<string, { file: string; line: number }[]>();
-  for (const result of results) {
-    for (const app of result.apps) {
-      const list = definers.get(app.name) ?? [];
-      list.push({ file: result.file, line: app.source.line });
-      definers.set(app.name, list);
-    }
+/**
+ * Loads a set of files and applies the cross-file rule the controller enforces: one app name in two
+ * files is an error for both (never a silent pick). Results are sorted by file name.
+ */
+export function loadSpecFiles(inputs: readonly SpecFileInput[], ctx: SpecContext, cache?: { load(input: SpecFileInput, ctx: SpecContext): FileResult }): FileResult[] {
+  const load = cache ? (input: SpecFileInput) => cache.load(input, ctx) : (input: SpecFileInput) => loadSpecFile(input, ctx);
+  const results = [...inputs].sort((a, b) => a.file.localeCompare(b.file)).map(load);
+  const definers = new Map<string, Claim[]>();
+  for (const claim of results.flatMap((result) => result.claims).filter((c) => c.kind === 'appName')) {
+    const list = definers.get(claim.value) ?? [];
+    list.push(claim);
+    definers.set(claim.value, list);
   }
   return results.map((result) => {
     const duplicates: SpecProblem[] = [];
-    for (const app of result.apps) {
-      const places = definers.get(app.name) ?? [];
-      if (places.length < 2) continue;
-      const others = places.filter((p) => p.file !== result.file || p.line !== app.source.line).map((p) => `${p.file}:${p.line}`);
+    for (const claim of result.claims.filter((c) => c.kind === 'appName')) {
+      const others = (definers.get(claim.value) ?? []).filter((other) => other !== claim);
+      if (others.length === 0) continue;
       duplicates.push({
-        file: result.file, line: app.source.line, col: 1, path: 'metadata.name',
-        message: `app "${app.name}" is also defined in ${others.join(', ')}; an app name may be defined once (both are refused)`,
+        file: claim.file, line: claim.line, col: claim.col, path: claim.path,
+        message: `app "${claim.value}" is also defined in ${others.map((o) => `${o.file}:${o.line}`).join(', ')}; an app name may be defined once, so every definition is refused`,
       });
     }
-    return duplicates.length === 0 ? result : { ...result, apps: [], problems: [...result.problems, ...duplicates] };
+    return duplicates.length === 0 ? result : { ...result, apps: [], claims: [], problems: [...result.problems, ...duplicates] };
   });
 }

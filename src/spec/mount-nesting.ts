@@ -3,10 +3,9 @@
  * symlinks in a bind mount's source every time it starts a container. A container that can write a
  * directory of the app's data dir can replace anything inside it with a symlink to, say, /etc; the
  * next start of a container that mounts that inner path (the engine's own restart after a crash is
- * enough) would then mount the host's /etc. Likewise the proxy opens logs/ as root: a container that
- * can write it could make the proxy append to any host file. So, across all containers of an app:
- * no data mount may lie inside another that is mounted writable, and logs/ of a web app may only be
- * mounted read-only. Pure.
+ * enough) would then mount the host's /etc. So, across all containers of an app, no data mount may
+ * lie inside another that is mounted writable. (The data directory itself and logs/ are refused as
+ * writable mounts on their own, in mounts.ts: the proxy writes logs/ as root.) Pure.
  */
 import path from 'node:path';
 
@@ -25,27 +24,21 @@ export interface MountProblem {
   readonly message: string;
 }
 
-const LOGS = 'logs';
 const within = (child: string, parent: string): boolean => parent === '' || child === parent || child.startsWith(`${parent}/`);
 const shown = (source: string): string => (source === '' ? '.' : `./${source}`);
 
-export function nestedMountProblems(mounts: readonly DataMountRef[], web: boolean): MountProblem[] {
+export function nestedMountProblems(mounts: readonly DataMountRef[]): MountProblem[] {
   const problems: MountProblem[] = [];
-  for (const outer of mounts.filter((m) => !m.readOnly)) {
+  // A writable '.' is refused on its own already (it holds logs/).
+  for (const outer of mounts.filter((m) => !m.readOnly && m.source !== '')) {
     const inner = mounts.find((m) => m.source !== outer.source && within(m.source, outer.source));
-    if (inner) {
-      problems.push({
-        container: outer.container, index: outer.index,
-        message: `${shown(outer.source)} is mounted writable and holds ${shown(inner.source)}, which container ${inner.container} mounts too: `
-          + 'a container that can write a directory can put a symlink to any host path in place of what is inside it, and the engine follows it when it starts a container; '
-          + 'mount them side by side, or this one read-only',
-      });
-    } else if (web && (within(outer.source, LOGS) || within(LOGS, outer.source))) {
-      problems.push({
-        container: outer.container, index: outer.index,
-        message: `${shown(outer.source)} ${outer.source === LOGS ? 'is' : 'holds'} logs/, where the proxy, as root, writes this app's logs: a container may mount it read-only only (:ro)`,
-      });
-    }
+    if (!inner) continue;
+    problems.push({
+      container: outer.container, index: outer.index,
+      message: `${shown(outer.source)} is mounted writable and holds ${shown(inner.source)}, which container ${inner.container} mounts too: `
+        + 'a container that can write a directory can put a symlink to any host path in place of what is inside it, and the engine follows it when it starts a container; '
+        + 'mount them side by side, or this one read-only',
+    });
   }
   return problems;
 }

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { SpecProblem } from '../errors.js';
 import { schemaPath } from '../paths.js';
-import { formatPath, type ParsedDocument, type PathSegment } from './parse.js';
+import { formatPath, MAX_PROBLEMS_PER_FILE, type ParsedDocument, type PathSegment } from './parse.js';
+import { quote } from './quote.js';
+import { suggestField } from './suggest.js';
 
 let compiled: ValidateFunction | undefined;
 
@@ -42,12 +44,14 @@ function fixSegments(value: unknown, segments: PathSegment[]): PathSegment[] {
   });
 }
 
-const describeValue = (value: unknown): string => {
-  if (value === null) return 'null';
+/** A value as a person wrote it, short and on one line. */
+export const describeValue = (value: unknown): string => {
+  if (value === null || value === undefined) return 'empty';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return value.length > 60 ? `${JSON.stringify(value.slice(0, 57))}...` : JSON.stringify(value);
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === 'string') return quote(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? `the number ${String(value)}` : Number.isNaN(value) ? '.nan (not a number)' : 'an infinite number';
+  return String(value);
 };
 
 const typeWords: Record<string, string> = {
@@ -55,10 +59,17 @@ const typeWords: Record<string, string> = {
   object: 'a mapping', array: 'a list', null: 'empty',
 };
 
+const orList = (words: readonly string[]): string =>
+  words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} or ${words[words.length - 1] as string}`;
+
+/** What the schema allows here, from its description (without the parts about defaults). */
 function allowedText(error: ErrorObject): string {
   const description = (error.parentSchema as { description?: string } | undefined)?.description;
-  return description ? ` Allowed: ${description}` : '';
+  const allowed = description?.replace(/^Required\.\s*/, '').replace(/\s*Default:.*$/, '');
+  return allowed ? ` Allowed: ${allowed}` : '';
 }
+
+const BOUND_WORDS: Record<string, string> = { minimum: 'at least', maximum: 'at most', exclusiveMinimum: 'more than', exclusiveMaximum: 'less than' };
 
 function messageFor(error: ErrorObject): string {
   const params = error.params as Record<string, unknown>;
@@ -67,10 +78,13 @@ function messageFor(error: ErrorObject): string {
       return `missing required field "${String(params['missingProperty'])}"`;
     case 'additionalProperties': {
       const allowed = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
-      return `unknown field "${String(params['additionalProperty'])}"; allowed here: ${allowed.join(', ')}`;
+      const name = String(params['additionalProperty']);
+      const suggestion = suggestField(name, allowed);
+      return `unknown field ${quote(name)}${suggestion ? ` (${suggestion})` : ''}; allowed here: ${allowed.join(', ')}`;
     }
     case 'type': {
-      const wanted = String(params['type']).split(',').map((t) => typeWords[t] ?? t).join(' or ');
+      const types = String(params['type']).split(',');
+      const wanted = orList(types.map((t) => (t === 'boolean' && types.length > 1 ? 'a boolean' : typeWords[t] ?? t)));
       return `must be ${wanted}, not ${describeValue(error.data)}`;
     }
     case 'const':
@@ -84,21 +98,21 @@ function messageFor(error: ErrorObject): string {
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return `${String(error.data)} is out of range: must be ${error.message ?? ''}.${allowedText(error)}`.replace('must be must', 'must');
+      return `${String(error.data)} is out of range: must be ${BOUND_WORDS[error.keyword] ?? ''} ${String(params['limit'])}.${allowedText(error)}`;
     case 'maxLength':
       return `is too long (${String(error.data).length} characters); at most ${String(params['limit'])} allowed`;
     case 'minLength':
-      return `must not be empty`;
+      return params['limit'] === 1 ? 'must not be empty' : `${describeValue(error.data)} is too short; at least ${String(params['limit'])} characters.${allowedText(error)}`;
     case 'maxItems':
-      return `has too many items; at most ${String(params['limit'])} allowed`;
+      return `has ${Array.isArray(error.data) ? error.data.length : 'too many'} items; at most ${String(params['limit'])} allowed`;
     case 'minItems':
       return `must have at least ${String(params['limit'])} item(s)`;
     case 'maxProperties':
-      return `has too many entries; at most ${String(params['limit'])} allowed`;
+      return `has ${error.data && typeof error.data === 'object' ? Object.keys(error.data).length : 'too many'} entries; at most ${String(params['limit'])} allowed`;
     case 'minProperties':
       return `must have at least ${String(params['limit'])} entr${params['limit'] === 1 ? 'y' : 'ies'}`;
     case 'uniqueItems':
-      return `items ${String(params['j'])} and ${String(params['i'])} are the same; each may appear once`;
+      return `items ${Math.min(Number(params['i']), Number(params['j']))} and ${Math.max(Number(params['i']), Number(params['j']))} are the same; each may appear once`;
     case 'oneOf':
     case 'anyOf':
       return `${describeValue(error.data)} is not allowed.${allowedText(error)}`;
@@ -118,7 +132,8 @@ function usefulErrors(errors: readonly ErrorObject[]): ErrorObject[] {
     if (error.keyword === 'oneOf' || error.keyword === 'anyOf' || error.keyword === 'propertyNames') return true;
     const underOneOf = [...oneOfPaths].some((p) => error.instancePath === p || error.instancePath.startsWith(`${p}/`));
     if (underOneOf) return false;
-    if (propertyNamePaths.has(error.instancePath) && 'propertyName' in (error.params as object)) return false;
+    // The inner error of a propertyNames failure (a pattern on the key) is folded into the outer one.
+    if (propertyNamePaths.has(error.instancePath) && error.propertyName !== undefined) return false;
     return true;
   });
 }
@@ -130,6 +145,7 @@ export function validateDocument(doc: ParsedDocument): SpecProblem[] {
   const problems: SpecProblem[] = [];
   const seen = new Set<string>();
   for (const error of usefulErrors(validate.errors ?? [])) {
+    if (problems.length > MAX_PROBLEMS_PER_FILE) break; // the loader caps and counts; more is wasted work
     let segments = fixSegments(doc.value, pathOf(error.instancePath));
     let target: 'key' | 'value' = 'value';
     let message = messageFor(error);
@@ -140,12 +156,15 @@ export function validateDocument(doc: ParsedDocument): SpecProblem[] {
       message = messageFor(error);
     } else if (error.keyword === 'propertyNames') {
       const name = String(params['propertyName']);
-      const inner = (validate.errors ?? []).find((e) => (e.params as Record<string, unknown>)['propertyName'] === name && e !== error);
-      const description = (inner?.parentSchema as { description?: string } | undefined)?.description;
+      const inner = (validate.errors ?? []).find((e) => e.propertyName === name && e.instancePath === error.instancePath && e !== error);
       segments = [...segments, name];
       target = 'key';
-      message = `${JSON.stringify(name)} is not a valid name.${description ? ` Allowed: ${description}` : ''}`;
+      message = `${quote(name)} is not a valid name here.${inner ? allowedText(inner) : ''}`;
     }
+    // A problem with a whole mapping or list points at its key, where the reader's eye is.
+    const isCollection = error.data !== null && typeof error.data === 'object';
+    if ((error.keyword === 'required' || isCollection) && segments.length > 0 && target === 'value') target = 'key';
+    if (segments.length === 0 && error.keyword === 'type') message = `a spec document must be a mapping (apiVersion, kind, metadata, spec), not ${describeValue(error.data)}`;
     const at = doc.locate(segments, target);
     const key = `${at.line}:${at.col}:${formatPath(segments)}:${message}`;
     if (seen.has(key)) continue;

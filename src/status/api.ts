@@ -14,6 +14,9 @@
  *   POST /api/v1/apps/{name}/reconcile  202: the app is queued now (token)
  *   POST /api/v1/resync                 202: every app is queued now (token)
  *
+ * Other modules add routes on the same listener through `routes` (the dashboard, purge: see
+ * dashboard.ts and purge-endpoint.ts); the Host check and the token rule apply to them too.
+ *
  * Errors are {error: {code, message}} with a stable code. On a loopback listener, requests whose
  * Host header names something other than a loopback address or localhost are refused (a web page
  * cannot reach the API through DNS rebinding).
@@ -52,9 +55,30 @@ export interface ApiOptions {
   readonly events: EventLog;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** More routes, asked in order before the apps routes; each answers only its own paths. */
+  readonly routes?: readonly ApiRoutes[];
 }
 
-class HttpError extends Error {
+/** What a route of another module gets to answer one request. */
+export interface RouteRequest {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  readonly url: URL;
+  /** Decoded path segments: /api/v1/apps/x -> ['api', 'v1', 'apps', 'x']. */
+  readonly parts: readonly string[];
+  readonly daemon: Daemon | undefined;
+  /** Throws 405 unless the method matches; a POST also needs the token (401 or 403). */
+  allow(method: 'GET' | 'POST'): void;
+}
+
+export interface ApiRoutes {
+  /** Answers the request and resolves true, or resolves false when the path is not its own. */
+  handle(route: RouteRequest): Promise<boolean>;
+  /** Ends the long-lived responses (streams) it holds: the server is stopping. */
+  close?(): void;
+}
+
+export class HttpError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
     super(message);
   }
@@ -97,6 +121,7 @@ export class ApiServer {
   async stop(): Promise<void> {
     for (const stream of this.streams) stream.end();
     this.streams.clear();
+    for (const routes of this.options.routes ?? []) routes.close?.();
     const server = this.server;
     this.server = undefined;
     if (!server) return;
@@ -164,6 +189,9 @@ export class ApiServer {
       if (!daemon) throw new HttpError(503, 'E_NOT_READY', 'the controller is starting');
       void daemon.requestFullPass();
       return sendJson(response, 202, { queued: 'all' });
+    }
+    for (const routes of this.options.routes ?? []) {
+      if (await routes.handle({ request, response, url, parts, daemon, allow })) return;
     }
     if (path === '/api/v1/apps' || path.startsWith('/api/v1/apps/')) {
       if (!daemon) throw new HttpError(503, 'E_NOT_READY', 'the controller is starting');
@@ -246,7 +274,7 @@ export class ApiServer {
   }
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = `${JSON.stringify(body, null, 2)}\n`;
   response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
   response.end(text);

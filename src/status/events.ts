@@ -18,6 +18,9 @@ export type ControllerEventType =
   | 'ContainerDied' // the engine reported a container of the app dying or running out of memory
   | 'AppRemoved' // the app's status was removed after an uninstall
   | 'FullPass' // every app was queued (start, resync, engine reconnect)
+  | 'DataPurged' // an uninstalled app's kept data was deleted on request (API purge)
+  | 'Update' // an image update ended (reason: its outcome: Updated, UpToDate, RolledBack, Failed)
+  | 'ImageGc' // images were removed by gc (reason: Removed)
   | 'EngineConnection'; // the engine event stream connected or was lost
 
 export interface ControllerEvent {

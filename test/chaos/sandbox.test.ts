@@ -174,7 +174,7 @@ test('symlinks in the data directory, planted before or swapped in later, never 
 
     await scenario.run(async () => {
       // A container that could write a directory holding another mount's source could swap a link in itself.
-      await env.writeSpec('nested.yaml', probe('nested', 'volumes: [".:/all", "./data:/data"]'));
+      await env.writeSpec('nested.yaml', probe('nested', 'volumes: ["./data:/data", "./data/inner:/inner"]'));
       await waitFor(async () => /is mounted writable and holds \.\/data/.test(ready(await status('nested'))?.message ?? ''), { timeoutMs: 30_000, what: 'nested to be refused' });
       assert.equal(await containerOf('nested'), undefined);
     });

@@ -42,8 +42,8 @@ export function startController(env: TestEnv, args: readonly string[] = ['run'],
   return handle;
 }
 
-/** Runs a CLI command to completion. */
-export function runCli(env: TestEnv, args: readonly string[], timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs a CLI command to completion. Only the config file of the env is needed. */
+export function runCli(env: Pick<TestEnv, 'configFile'>, args: readonly string[], timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, '--config', env.configFile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

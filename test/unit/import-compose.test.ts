@@ -287,6 +287,8 @@ const cases: Case[] = [
     compose: `services:\n  app:\n    image: app\n    ports: ["80:80"]\n  admin:\n    image: admin\n    ports: ["9090:9090"]\n`,
     options: { webContainer: 'admin', webPort: 9090 },
     spec: { 'spec.web': { container: 'admin', port: 9090 }, [`${C}.app.ports`]: ['80:80'], [`${C}.admin.ports`]: undefined },
+    // Host port 80 is the reverse proxy's on the host: the imported spec keeps it, and validate explains.
+    invalid: [/ports\[0\]: host port 80 is used by the reverse proxy \(proxy.listenPort\) on this host/],
   },
   {
     name: 'no HTTP port at all: a headless app',

@@ -1,7 +1,8 @@
 /**
  * Data mounts through which a container could make the engine mount a host path: a writable mount
- * that holds another mount's source (the container can swap a symlink in), and logs/ of a web app
- * (the proxy writes there as root). Side by side, read-only, or headless, they are fine.
+ * that holds another mount's source (the container can swap a symlink in), and (mounts.ts) logs/ or
+ * the whole data directory writable (the proxy writes logs/ as root). Side by side or read-only, they
+ * are fine.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -22,13 +23,13 @@ describe('nested data mounts', () => {
   const cases: [string, Record<string, string[]>, boolean, RegExp | undefined][] = [
     ['side by side', { web: ['./config:/config', './data:/data'] }, true, undefined],
     ['one source twice', { web: ['./data:/data'], side: ['./data:/shared'] }, true, undefined],
-    ['the data dir and a directory in it', { web: ['.:/all', './data:/data'] }, false, /volumes\[0\]: \. is mounted writable and holds \.\/data/],
+    ['a directory and one inside it, in one container', { web: ['./data:/data', './data/inner:/inner'] }, false, /volumes\[0\]: \.\/data is mounted writable and holds \.\/data\/inner/],
     ['a directory and one inside it, in two containers', { web: ['./data/inner:/inner'], side: ['./data:/data'] }, true, /containers\.side\.volumes\[0\]: \.\/data is mounted writable and holds \.\/data\/inner/],
-    ['the outer one read-only', { web: ['.:/all:ro', './data:/data'], side: ['./x:/x'] }, false, undefined],
-    ['logs/ of a web app, writable', { web: ['./logs:/logs'] }, true, /logs\/, where the proxy, as root, writes this app's logs/],
-    ['the data dir of a web app, writable (it holds logs/)', { web: ['.:/data'] }, true, /holds logs\//],
-    ['logs/ of a web app, read-only', { web: ['./logs:/logs:ro'] }, true, undefined],
-    ['the whole data dir of a headless app', { worker: ['.:/data'] }, false, undefined],
+    ['the outer one read-only', { web: ['./data:/data:ro', './data/inner:/inner'], side: ['./x:/x'] }, false, undefined],
+    ['the whole data dir read-only beside a directory in it', { web: ['.:/all:ro', './data:/data'] }, false, undefined],
+    ['logs/ writable (mounts.ts)', { web: ['./logs:/logs'] }, true, /logs\/ is where the reverse proxy writes this app's logs as root/],
+    ['the whole data dir writable (mounts.ts: it holds logs/)', { web: ['.:/data'] }, true, /holds logs\//],
+    ['logs/ read-only', { web: ['./logs:/logs:ro'] }, true, undefined],
   ];
   for (const [name, containers, web, expected] of cases) {
     test(`${name}: ${expected ? 'refused' : 'accepted'}`, () => {

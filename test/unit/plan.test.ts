@@ -110,6 +110,7 @@ function target(op: Operation): string {
     case 'EnsureVolume': return op.volume;
     case 'PullImage': case 'BuildImage': return op.image;
     case 'WriteVhost': case 'RemoveVhost': return path.basename(op.file);
+    case 'CreateService': case 'UpdateService': case 'RemoveService': return op.service;
     default: return op.container;
   }
 }

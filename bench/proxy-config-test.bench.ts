@@ -3,7 +3,7 @@
  * with N managed vhosts, the time of one config test, and the time to write N vhosts as one burst
  * (tested once) against writing them one after another (tested N times). Prints a table.
  *
- *   npm run build && node dist/bench/proxy-config-test.js [N...]
+ *   npm run build && node dist/bench/proxy-config-test.bench.js [N...]
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
