@@ -31,7 +31,14 @@ export async function executePlan(plan: Plan, deps: ExecutorDeps, log: Logger): 
     for (const operation of plan.operations) {
       if (deps.isStopping()) return { executed, interrupted: true };
       log.info({ op: operation.kind, cause: operation.cause, ...describe(operation) }, `${operation.kind}: ${operation.cause}`);
-      await executeOne(operation, deps);
+      try {
+        await executeOne(operation, deps);
+      } catch (error) {
+        // The local images may have changed behind our back (a `docker rmi`, a tag removed): a plan
+        // made from a stale image list would create from an image that is gone, again and again.
+        if (operation.kind === 'CreateContainer' || operation.kind === 'RecreateContainer') deps.observer.invalidateImages();
+        throw error;
+      }
       deps.onOperation?.(operation);
       executed += 1;
     }
