@@ -40,6 +40,8 @@ export interface TestEnvOptions {
   readonly proxy?: 'apache' | 'nginx' | 'none';
   /** Extra controller config, merged over the defaults. */
   readonly config?: Record<string, unknown>;
+  /** 'private' for a controller on a private dockerd: its web ports come from a range of their own. */
+  readonly portRange?: 'shared' | 'private';
 }
 
 export const instanceLabel = (instance: string): string => `org.amahi.instance=${instance}`;
@@ -65,7 +67,7 @@ export async function createTestEnv(options: TestEnvOptions = {}): Promise<TestE
   const stateDir = path.join(root, 'state');
   const dataRoot = path.join(root, 'data');
   await mkdir(specsDir, { recursive: true });
-  const basePort = await freeBasePort();
+  const basePort = await freeBasePort(20, options.portRange);
   const cleanups: (() => Promise<void> | void)[] = [];
   const proxyKind = options.proxy ?? 'apache';
   const proxy = proxyKind === 'none' ? undefined : await startProxy(proxyKind, path.join(root, proxyKind));

@@ -23,11 +23,15 @@ export async function freePort(): Promise<number> {
 
 /**
  * A base port whose next `count` ports are free, picked at random so that tests running at the
- * same time (and a demo on 35000+) do not meet.
+ * same time (and a demo on 35000+) do not meet: ranges are aligned to `count`, so two never overlap.
+ * Tests on a private dockerd take theirs from a range of their own: the shared engine's iptables
+ * rules can catch traffic to a loopback port whose listener is another engine's (the probe of a
+ * free port cannot see that), and the proxy would then reach another test's app.
  */
-export async function freeBasePort(count = 20): Promise<number> {
+export async function freeBasePort(count = 20, range: 'shared' | 'private' = 'shared'): Promise<number> {
+  const [from, slots] = range === 'shared' ? [40000, Math.floor(12000 / count)] : [52000, Math.floor(8000 / count)];
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 40000 + Math.floor(Math.random() * 2000) * 10;
+    const base = from + Math.floor(Math.random() * slots) * count;
     const checks = await Promise.all(Array.from({ length: count }, (_, i) => isPortFree(base + 1 + i)));
     if (checks.every(Boolean)) return base;
   }
