@@ -1,7 +1,9 @@
-/** App network subnets from the controller's pool: the first free one, never overlapping. */
+/** App network subnets from the controller's pool: the first free one, never overlapping the engine's or the host's. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { hostSubnets, SubnetAllocator } from '../../src/controller/subnets.js';
 import { formatCidr, parseCidr, pickSubnet } from '../../src/core/subnets.js';
+import type { Runtime } from '../../src/runtime/types.js';
 
 describe('subnet pool', () => {
   const cases: { name: string; pool: string; prefix: number; used: string[]; expected: string | undefined }[] = [
@@ -27,5 +29,20 @@ describe('subnet pool', () => {
     }
     assert.equal(parseCidr('300.1.1.1/8'), undefined);
     assert.equal(parseCidr('10.0.0.0/33'), undefined);
+  });
+});
+
+describe('subnet allocator', () => {
+  test('a subnet of a host interface (the LAN, a VPN, another engine\'s bridge) is never handed out', async () => {
+    const runtime = { networkSubnets: async () => ['10.222.0.0/26'] } as unknown as Runtime;
+    const allocator = new SubnetAllocator(runtime, '10.222.0.0/16', 26, () => ['10.222.0.64/26', '192.168.1.0/24']);
+    assert.equal(await allocator.subnetFor(), '10.222.0.128/26');
+    assert.equal(await allocator.subnetFor(), '10.222.0.192/26', 'and never the same one twice');
+  });
+
+  test('the host\'s own interfaces are read as CIDRs, loopback left out', () => {
+    const found = hostSubnets();
+    assert.ok(found.every((cidr) => parseCidr(cidr) !== undefined), found.join(', '));
+    assert.ok(!found.some((cidr) => cidr.startsWith('127.')));
   });
 });
