@@ -58,7 +58,7 @@ test('a running app survives an invalid edit of its file, a controller restart, 
     assert.match(refused.refusedSpec?.problems[0]?.message ?? '', /99999 is out of range: must be at most 65535/);
     assert.match(refused.refusedSpec?.problems[1]?.message ?? '', /unknown field "environment" \(use "env"/);
     assert.deepEqual([degraded(refused)?.status, degraded(refused)?.reason], ['True', 'SpecRefused']);
-    assert.match(degraded(refused)?.message ?? '', /was refused \(2 problem\(s\)\); the last good version stays in force/);
+    assert.match(degraded(refused)?.message ?? '', /was refused \(2 problem\(s\), first: \d+:\d+ spec\.web\.port: 99999 is out of range[^)]*\); the last good version stays in force/);
     assert.equal(refused.conditions.find((c) => c.type === 'Ready')?.status, 'True', 'the app itself is still ready');
 
     const got = await runCli(env, ['get', 'keeper', '-o', 'json']);
