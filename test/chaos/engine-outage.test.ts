@@ -27,7 +27,7 @@ const spec = (app: string, rev: number) => webAppSpec(app, { env: { REV: String(
 test('dockerd stopped for 20 s (and, opt-in, mid-recreate) under a running controller: it survives, reports it, and converges with nothing lost', { timeout: 240_000 }, async () => {
   const scenario = new Scenario('engine: dockerd stopped under the controller');
   const engine = await startPrivateDockerd();
-  const base = await createTestEnv({ proxy: 'apache', portRange: 'private', config: { ...API_ON_FREE_PORT, docker: { socketPath: engine.socketPath }, resyncInterval: '10m', relistInterval: '10m' } });
+  const base = await createTestEnv({ proxy: 'apache', portRange: 'private', config: { ...API_ON_FREE_PORT, ...engine.controllerConfig, resyncInterval: '10m', relistInterval: '10m' } });
   const env: TestEnv = { ...base, docker: engine.docker, containers: () => engine.docker.listContainers({ all: true, filters: { label: [instanceLabel(base.instance)] } }) };
   const controller = startController(env);
   const revs = new Map([['app-a', 1], ['app-b', 1], ['app-c', 1]]);

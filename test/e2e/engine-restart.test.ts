@@ -24,7 +24,7 @@ async function running(docker: Docker, instance: string, app: string): Promise<D
 
 test('a dockerd restarted under a running controller is survived and the state converges again', { timeout: 115_000 }, async () => {
   const engine = await startPrivateDockerd();
-  const env = await createTestEnv({ proxy: 'none', config: { ...API_ON_FREE_PORT, docker: { socketPath: engine.socketPath }, resyncInterval: '10m', relistInterval: '10m' } });
+  const env = await createTestEnv({ proxy: 'none', config: { ...API_ON_FREE_PORT, ...engine.controllerConfig, resyncInterval: '10m', relistInterval: '10m' } });
   const controller = startController(env);
   try {
     await engine.loadImages([TEST_IMAGE]);
@@ -77,7 +77,7 @@ test('a dockerd restarted under a running controller is survived and the state c
 
 test('a controller started while the engine is down is not ready, retries, and converges once the engine is up', { timeout: 90_000 }, async () => {
   const engine = await startPrivateDockerd();
-  const env = await createTestEnv({ proxy: 'none', config: { ...API_ON_FREE_PORT, docker: { socketPath: engine.socketPath }, resyncInterval: '10m', relistInterval: '10m' } });
+  const env = await createTestEnv({ proxy: 'none', config: { ...API_ON_FREE_PORT, ...engine.controllerConfig, resyncInterval: '10m', relistInterval: '10m' } });
   await engine.loadImages([TEST_IMAGE]);
   await engine.stop();
   await env.writeSpec('early.yaml', webAppSpec('early'));

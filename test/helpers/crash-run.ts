@@ -217,7 +217,7 @@ export function crashTest(half: 1 | 2): void {
     const seed = Number(process.env['AMAHI_CHAOS_SEED'] ?? Date.now() % 1_000_000) + half;
     process.stdout.write(`# crash safety half ${half}: seed ${seed}\n`);
     const engine = await startPrivateDockerd();
-    const base = await createTestEnv({ proxy: 'apache', portRange: 'private', config: { ...API_ON_FREE_PORT, docker: { socketPath: engine.socketPath }, resyncInterval: '10m', relistInterval: '10m' } });
+    const base = await createTestEnv({ proxy: 'apache', portRange: 'private', config: { ...API_ON_FREE_PORT, ...engine.controllerConfig, resyncInterval: '10m', relistInterval: '10m' } });
     const env: TestEnv = {
       ...base, docker: engine.docker,
       containers: () => engine.docker.listContainers({ all: true, filters: { label: [instanceLabel(base.instance)] } }),

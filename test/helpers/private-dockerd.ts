@@ -4,11 +4,17 @@
  * --data-root, --exec-root, --pidfile and unix socket, its own containerd, no default bridge, no
  * iptables rules, and an address pool that does not overlap the shared engine's (172.17/16 and
  * 192.168/16). Images come from the shared engine by `docker save | docker load` (dockerode).
+ *
+ * Each private engine claims a 10.X.0.0/16 of its own (a lock file per X), used both as its default
+ * pool and as the controller's subnet pool (`controllerConfig`): two engines in one network
+ * namespace know nothing of each other's bridges, and two controllers starting at once would
+ * otherwise both give their first app 10.222.0.0/26, so that a published port on one engine
+ * reached a container of the other.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { ensureEngine } from './engine.js';
@@ -18,6 +24,8 @@ export interface PrivateDockerd {
   readonly root: string;
   readonly socketPath: string;
   readonly docker: Docker;
+  /** Controller config for this engine: its socket and its own subnet pool. */
+  readonly controllerConfig: { docker: { socketPath: string }; network: { subnetPool: string } };
   readonly pid: () => number | undefined;
   /** Stops the daemon (SIGTERM: it stops its containers, as on a host shutdown) and waits for its exit. */
   stop(): Promise<void>;
@@ -35,7 +43,8 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
   const dataRoot = path.join(root, 'data');
   const execRoot = path.join(root, 'x');
   const socketPath = path.join(root, 'd.sock');
-  const pool = `base=10.${randomInt(200, 250)}.0.0/16,size=24`;
+  const claim = await claimSubnetPool();
+  const pool = `base=${claim.subnetPool},size=24`;
   await mkdir(dataRoot, { recursive: true });
   const docker = new Docker({ socketPath });
   let child: ChildProcess | undefined;
@@ -71,6 +80,7 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
   await start();
   return {
     root, socketPath, docker,
+    controllerConfig: { docker: { socketPath }, network: { subnetPool: claim.subnetPool } },
     pid: () => child?.pid,
     stop,
     start,
@@ -92,6 +102,39 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
       await Promise.all(networks.filter((n) => !['bridge', 'host', 'none'].includes(n.Name)).map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
       await stop();
       await rm(root, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+      await claim.release();
     },
   };
+}
+
+/** Second octets never claimed: the controller's default pool (10.222/16) and networks.test's (10.223/16). */
+const RESERVED_OCTETS = new Set([222, 223]);
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Claims a free 10.X.0.0/16 for this process by creating /tmp/amahi-pd-pool-X exclusively; a
+ * claim whose process is gone (a test run killed) is taken over.
+ */
+async function claimSubnetPool(): Promise<{ subnetPool: string; release: () => Promise<void> }> {
+  const octets = Array.from({ length: 51 }, (_, i) => 200 + i).filter((octet) => !RESERVED_OCTETS.has(octet));
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const octet = octets[randomInt(0, octets.length)] as number;
+    const lockFile = `/tmp/amahi-pd-pool-${octet}`;
+    const claimed = await writeFile(lockFile, String(process.pid), { flag: 'wx' }).then(() => true, async () => {
+      const holder = Number(await readFile(lockFile, 'utf8').catch(() => ''));
+      if (holder > 0 && isAlive(holder)) return false;
+      await rm(lockFile, { force: true });
+      return false;
+    });
+    if (claimed) return { subnetPool: `10.${octet}.0.0/16`, release: () => rm(lockFile, { force: true }) };
+  }
+  throw new Error('no free 10.X.0.0/16 for a private dockerd');
 }
