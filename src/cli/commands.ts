@@ -2,6 +2,7 @@
 import { parseDurationMs } from '../core/units.js';
 import { isReady } from '../core/status.js';
 import { InstanceLock } from '../controller/lock.js';
+import { previewPlans } from '../controller/preview.js';
 import { buildContext, buildController, type CliContext, type GlobalOptions } from './context.js';
 import { formatDescription } from './describe.js';
 import { formatPlans, formatStatusTable, formatTasks, conditionOf } from './format.js';
@@ -48,7 +49,7 @@ export async function planCommand(options: GlobalOptions, app: string | undefine
   const context = buildContext(options, { logLevel: 'warn' });
   const controller = buildController(context, { readOnly: true });
   await controller.init();
-  const plans = await controller.previewPlans(app);
+  const plans = await previewPlans(controller, app);
   if (commandOptions.output === 'json') {
     process.stdout.write(`${JSON.stringify(Object.fromEntries(plans), null, 2)}\n`);
   } else {
@@ -64,7 +65,7 @@ export async function planCommand(options: GlobalOptions, app: string | undefine
 async function offlinePlan(context: CliContext, app: string) {
   const controller = buildController(context, { readOnly: true });
   await controller.init();
-  return (await controller.previewPlans(app)).get(app);
+  return (await previewPlans(controller, app)).get(app);
 }
 
 export async function getCommand(options: GlobalOptions, app: string | undefined, commandOptions: { output: string }): Promise<number> {

@@ -7,7 +7,6 @@ import type { ControllerConfig } from '../config.js';
 import { asAmahiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { appHostname } from '../core/blueprint.js';
-import { pruneDecision, type PruneDecision } from '../core/desired.js';
 import { planApp, type PlanContext } from '../core/plan.js';
 import { computeStatus, isCrashLooping, isReady, isTransitional, type StatusError } from '../core/status.js';
 import { canonicalJson } from '../core/hash.js';
@@ -17,15 +16,13 @@ import type { ObservedApp } from '../model/observed.js';
 import type { AppStatus } from '../model/status.js';
 import type { Proxy } from '../proxy/proxy.js';
 import type { PullProgress, Runtime } from '../runtime/types.js';
-import { isHostPortFree } from '../runtime/host-ports.js';
-import { allocateChecked } from './allocation.js';
-import { hostnameConflicts } from '../core/allocate.js';
+import { admission, admit, NO_ADMISSIONS, type Admission, type Admissions } from './admission.js';
 import { localBuilds } from './builds.js';
 import { SubnetAllocator } from './subnets.js';
 import { executePlan } from './executor.js';
 import { Observer } from './observer.js';
 import { KeyedQueue, type HandlerOutcome } from './queue.js';
-import { DesiredSpecs, specContext } from './specs.js';
+import { DesiredSpecs } from './specs.js';
 import type { StateStore } from './state-store.js';
 import type { UpdateStore } from './update-store.js';
 
@@ -57,10 +54,7 @@ export class Controller extends EventEmitter {
   readonly lastPlans = new Map<string, Plan>();
   readonly counters = { reconciles: 0, operations: 0, failures: 0, fullPasses: 0 };
   lastFullPassAt: number | undefined;
-  private allocations = new Map<string, number>();
-  /** Apps that must not run now (a port or host name another app holds), with the reason. */
-  private conflicts = new Map<string, StatusError>();
-  private prune: PruneDecision = { allowed: new Set(), refusal: undefined };
+  private admissions: Admissions = NO_ADMISSIONS;
   private stopping = false;
   private planContext: PlanContext;
   private targetKnown = false;
@@ -87,6 +81,10 @@ export class Controller extends EventEmitter {
     return this.deps.runtime;
   }
 
+  get instance(): string {
+    return this.deps.config.instance;
+  }
+
   /** Rollback pins and last updates (updates.json), when this controller keeps them. */
   get updates(): UpdateStore | undefined {
     return this.deps.updates;
@@ -100,7 +98,7 @@ export class Controller extends EventEmitter {
     await this.deps.store.ensure();
     await this.deps.updates?.load();
     await this.specs.restore();
-    this.allocations = await this.deps.store.readAllocations();
+    this.admissions = { ...NO_ADMISSIONS, allocations: await this.deps.store.readAllocations() };
     for (const status of await this.deps.store.readStatuses()) this.statuses.set(status.name, status);
     if (!this.deps.readOnly) await this.deps.proxy?.resumeInterruptedReload();
   }
@@ -140,46 +138,18 @@ export class Controller extends EventEmitter {
   }
 
   private async refreshAllocations(): Promise<void> {
-    const specs = [...this.specs.state.apps.values()];
-    const ports = { basePort: this.deps.config.basePort, publishAddress: this.deps.config.publishAddress, probe: isHostPortFree };
-    const allocate = async () => {
-      const installed = await this.observer.installedApps();
-      const fromLabels = new Map<string, number>();
-      for (const owned of [...await this.observer.allContainers(), ...await this.observer.allServices()]) {
-        if (owned.appId !== undefined) fromLabels.set(owned.app, owned.appId);
-      }
-      const input = { specs, persisted: this.allocations, fromLabels, installed, maxAppId: specContext(this.deps.config).maxAppId };
-      return { installed, result: await allocateChecked(input, ports) };
-    };
-    let { installed, result } = await allocate();
-    if (result.hostBusy.size > 0) {
-      // A container we just created may hold the port while the cache does not show it yet.
-      await this.observer.refreshAll();
-      ({ installed, result } = await allocate());
-    }
-    const hostnames = hostnameConflicts(specs, installed, this.deps.config.domain);
-    this.conflicts = new Map<string, StatusError>([
-      ...[...hostnames].map(([app, message]) => [app, { code: 'E_HOSTNAME_CONFLICT', message }] as const),
-      ...[...result.conflicts].map(([app, message]) => [app, { code: 'E_PORT_CONFLICT', message }] as const),
-    ]);
-    if (result.changed) {
-      this.allocations = new Map(result.ids);
-      if (!this.deps.readOnly) await this.deps.store.writeAllocations(this.allocations).catch((error: unknown) => {
+    const { config, logger, store, readOnly } = this.deps;
+    this.admissions = await admit({ config, specs: this.specs, observer: this.observer, persisted: this.admissions.allocations, logger });
+    if (this.admissions.allocationsChanged && !readOnly) {
+      await store.writeAllocations(this.admissions.allocations).catch((error: unknown) => {
         // Ids are also on every container's labels, so running on is safe; the status API shows this.
-        this.deps.logger.error({ err: error }, 'cannot persist app id allocations');
+        logger.error({ err: error }, 'cannot persist app id allocations');
       });
     }
-    const { prune } = this.deps.config;
-    this.prune = pruneDecision({
-      // A managed vhost alone (its app's containers are gone) is installed too: removing it is a deletion.
-      installed: new Set([...installed, ...(await this.observer.appsWithVhosts())]), desired: new Set(this.specs.state.apps.keys()),
-      specsReadOk: this.specs.everReadOk && this.specs.lastReadOk, allowEmpty: prune.allowEmpty, maxDeletions: prune.maxDeletions,
-    });
-    if (this.prune.refusal) this.deps.logger.warn({ refusal: this.prune.refusal }, 'uninstalls held back by the prune guard');
   }
 
   /** The plan context with the runtime target (asked once of the runtime: Swarm, routing mesh or not). */
-  private async currentPlanContext(): Promise<PlanContext> {
+  async resolvedPlanContext(): Promise<PlanContext> {
     if (!this.targetKnown && this.deps.runtime.target) {
       const runtime = await this.deps.runtime.target();
       this.planContext = { ...this.planContext, runtime };
@@ -207,18 +177,12 @@ export class Controller extends EventEmitter {
       if (!spec) {
         const owned = observed.containers.length > 0 || (observed.services?.length ?? 0) > 0 || observed.networks.length > 0 || observed.vhost?.managed === true;
         if (!owned) return await this.settle(app, observed, restarts, undefined, undefined, log);
-        if (!this.prune.allowed.has(app)) {
-          return await this.settle(app, observed, restarts, undefined, { code: 'E_PRUNE_REFUSED', message: this.prune.refusal ?? 'uninstall held back' }, log);
-        }
       }
-      const conflict = spec ? this.conflicts.get(app) : undefined;
-      if (conflict) return await this.settle(app, observed, restarts, undefined, conflict, log);
-      const appId = spec ? this.allocations.get(app) : undefined;
-      if (spec && appId === undefined) {
-        return await this.settle(app, observed, restarts, undefined, { code: 'E_PORT_CONFLICT', message: 'no app id allocated' }, log);
-      }
+      const admitted = this.admissionOf(app);
+      if ('refused' in admitted) return await this.settle(app, observed, restarts, undefined, admitted.refused, log);
+      const appId = spec ? admitted.appId : undefined;
       const builds = spec ? await localBuilds(spec, this.deps.config.instance) : undefined;
-      const planContext = await this.currentPlanContext();
+      const planContext = await this.resolvedPlanContext();
       const pins = await this.currentPins(app, observed, log);
       // Overlay networks take their subnets from the swarm's own address pool.
       const needsNetwork = spec !== undefined && spec.containers.some((c) => !c.hostNetwork) && observed.networks.length === 0 && planContext.runtime?.kind !== 'swarm';
@@ -282,7 +246,7 @@ export class Controller extends EventEmitter {
     const spec = this.specs.state.apps.get(app);
     const previous = this.statuses.get(app);
     const compute = () => computeStatus({
-      app, instance: this.deps.config.instance, spec, appId: this.allocations.get(app),
+      app, instance: this.deps.config.instance, spec, appId: this.admissions.allocations.get(app),
       url: spec?.web ? `http://${appHostname(spec, this.planContext.host)}${this.deps.config.proxy.listenPort === 80 ? '' : `:${this.deps.config.proxy.listenPort}`}/` : undefined,
       revision: this.specs.revision, observed, plan, error, refused: this.specs.state.refused.get(app),
       restarts, previous, now: new Date(), stateProblem: this.stateProblem(),
@@ -315,50 +279,13 @@ export class Controller extends EventEmitter {
     const quiet = await this.queue.quiet(Date.now() + timeoutMs);
     await this.deps.proxy?.flush();
     const statuses = [...this.statuses.values()].sort((a, b) => a.name.localeCompare(b.name));
-    const converged = quiet && statuses.every(isReady) && this.prune.refusal === undefined;
+    const converged = quiet && statuses.every(isReady) && this.admissions.prune.refusal === undefined;
     return { converged, statuses };
   }
 
-  /** What a pass would do now, without doing it (`amahictl plan`). */
-  async previewPlans(only?: string): Promise<Map<string, Plan | StatusError>> {
-    await this.specs.reload();
-    await this.observer.refreshAll();
-    await this.refreshAllocations();
-    const names = new Set([...this.specs.state.apps.keys(), ...(await this.observer.installedApps()), ...(await this.observer.appsWithVhosts())]);
-    const result = new Map<string, Plan | StatusError>();
-    for (const app of [...names].sort()) {
-      if (only && app !== only) continue;
-      const spec = this.specs.state.apps.get(app);
-      const conflict = spec ? this.conflicts.get(app) : undefined;
-      const appId = this.allocations.get(app);
-      if (conflict) result.set(app, conflict);
-      else if (!spec && !this.prune.allowed.has(app)) result.set(app, { code: 'E_PRUNE_REFUSED', message: this.prune.refusal ?? 'uninstall held back' });
-      else {
-        try {
-          const builds = spec ? await localBuilds(spec, this.deps.config.instance) : undefined;
-          const pins = this.deps.updates?.pins(app);
-          result.set(app, planApp(app, spec && appId !== undefined ? { spec, appId, builds, pins } : undefined, await this.observer.app(app), await this.currentPlanContext()));
-        } catch (error) {
-          const failure = asAmahiError(error);
-          result.set(app, { code: failure.code, message: failure.message });
-        }
-      }
-    }
-    return result;
-  }
-
-  /**
-   * What a reconcile would do for one app now, from the specs and observations held in memory
-   * (no reload, no engine call unless the app's cache is stale): `describe` shows it.
-   */
-  async pendingPlan(app: string): Promise<Plan | StatusError> {
-    const spec = this.specs.state.apps.get(app);
-    const conflict = spec ? this.conflicts.get(app) : undefined;
-    if (conflict) return conflict;
-    const appId = this.allocations.get(app);
-    if (!spec && !this.prune.allowed.has(app) && this.prune.refusal) return { code: 'E_PRUNE_REFUSED', message: this.prune.refusal };
-    if (spec && appId === undefined) return { code: 'E_PORT_CONFLICT', message: 'no app id allocated' };
-    return planApp(app, spec && appId !== undefined ? { spec, appId, pins: this.deps.updates?.pins(app) } : undefined, await this.observer.app(app), await this.currentPlanContext());
+  /** What a reconcile of the app may plan with now, or why it must not (preview.ts asks too). */
+  admissionOf(app: string): Admission {
+    return admission(app, this.specs, this.admissions);
   }
 
   /** The app's rollback pins, after dropping those that can never apply again (core/update.ts). */
@@ -391,7 +318,7 @@ export class Controller extends EventEmitter {
   }
 
   get pruneRefusal(): string | undefined {
-    return this.prune.refusal;
+    return this.admissions.prune.refusal;
   }
 
   /** Takes no new work, lets the operation in flight finish, flushes the proxy. */

@@ -25,6 +25,7 @@ import { timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { Daemon } from '../controller/daemon.js';
+import { pendingPlan } from '../controller/preview.js';
 import { ConfigInvalidError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { EventLog, ControllerEvent } from './events.js';
@@ -218,7 +219,7 @@ export class ApiServer {
     if (rest.length === 2 && action === 'plan') {
       allow('GET');
       if (!controller.statuses.has(name) && !controller.specs.state.apps.has(name)) throw new HttpError(404, 'E_NOT_FOUND', `no app named ${name}`);
-      const plan = await controller.pendingPlan(name);
+      const plan = await pendingPlan(controller, name);
       if ('code' in plan) return sendJson(response, 200, { app: name, converged: false, error: plan });
       return sendJson(response, 200, { app: name, converged: plan.operations.length === 0 && plan.waiting.length === 0, plan });
     }

@@ -7,6 +7,7 @@ import os from 'node:os';
 import type { ControllerConfig } from '../config.js';
 import type { Daemon } from '../controller/daemon.js';
 import { listKeptData } from '../controller/purge.js';
+import { pendingPlan } from '../controller/preview.js';
 import { formatPlans } from '../cli/format.js';
 import { isReady } from '../core/status.js';
 import type { AppStatus } from '../model/status.js';
@@ -43,7 +44,7 @@ export async function appDetail(name: string, daemon: Daemon | undefined, feed: 
   let plan: PlanView | null = null;
   if (daemon && status && !isReady(status)) {
     try {
-      const pending = await daemon.controller.pendingPlan(name);
+      const pending = await pendingPlan(daemon.controller, name);
       plan = 'code' in pending
         ? { error: pending }
         : { converged: pending.operations.length === 0 && pending.waiting.length === 0, text: formatPlans(new Map([[name, pending]])) };
