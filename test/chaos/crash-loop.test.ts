@@ -88,7 +88,7 @@ test('crash-looping containers are CrashLoopBackOff with backoff and few engine 
     scenario.note(`a fixed spec healed the crash loop in ${Date.now() - fixedAt} ms`);
     assert.equal(await controller.stop(), 0);
   } catch (error) {
-    process.stderr.write(`controller output (last 30 lines):\n${controller.output().split('\n').filter((l) => /"level":[3-6]0/.test(l)).slice(-30).join('\n')}\n`);
+    controller.reportTail();
     throw error;
   } finally {
     await env.cleanup();

@@ -164,7 +164,7 @@ test('dockerd stopped for 20 s (and, opt-in, mid-recreate) under a running contr
     if (scenario.result.failures > 0) throw new Error('a run failed');
     assert.equal(await controller.stop(), 0);
   } catch (error) {
-    process.stderr.write(`controller output (last 30 lines):\n${controller.output().split('\n').filter((l) => /"level":[3-6]0/.test(l)).slice(-30).join('\n')}\n`);
+    controller.reportTail();
     throw error;
   } finally {
     await base.cleanup();

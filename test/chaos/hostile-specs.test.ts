@@ -142,7 +142,7 @@ test(`${COUNT} generated malformed and malicious specs beside 3 healthy apps: no
     scenario.note(`${COUNT} files (${[...kinds].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, n]) => `${k} ${n}`).join(', ')}, ...) refused in ${refusedMs} ms; ${stolen.length} healthy app(s) showed SpecRefused for a stolen name; no engine change (seed ${seed})`);
     assert.equal(await controller.stop(), 0);
   } catch (error) {
-    process.stderr.write(`controller output (last 30 lines at info and above):\n${controller.output().split('\n').filter((l) => /"level":[3-6]0/.test(l) && !l.includes('spec file refused')).slice(-30).join('\n')}\n`);
+    controller.reportTail(30, { except: /spec file refused/ });
     throw error;
   } finally {
     await rm(`${traversalTarget}.json`, { force: true });

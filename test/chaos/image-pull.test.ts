@@ -67,7 +67,7 @@ test('an image that cannot be pulled is ImagePullFailed with backoff, keeps the 
     await sleep(100);
     assert.equal(await controller.stop(), 0);
   } catch (error) {
-    process.stderr.write(`controller output (last 30 lines):\n${controller.output().split('\n').filter((l) => /"level":[3-6]0/.test(l)).slice(-30).join('\n')}\n`);
+    controller.reportTail();
     throw error;
   } finally {
     await env.cleanup();

@@ -135,7 +135,7 @@ test('an emptied, unmounted, deleted or unreadable specs directory deletes nothi
     });
     assert.equal(await controller.stop(), 0);
   } catch (error) {
-    process.stderr.write(`controller output (last 30 lines):\n${controller.output().split('\n').filter((l) => /"level":[3-6]0/.test(l)).slice(-30).join('\n')}\n`);
+    controller.reportTail();
     throw error;
   } finally {
     await env.cleanup();
@@ -178,7 +178,7 @@ test('a git-sync swap to an empty checkout deletes nothing; a later revision wit
     });
     assert.equal(await controller.stop(), 0);
   } catch (error) {
-    process.stderr.write(`controller output (last 30 lines):\n${controller.output().split('\n').filter((l) => /"level":[3-6]0/.test(l)).slice(-30).join('\n')}\n`);
+    controller.reportTail();
     throw error;
   } finally {
     await env.cleanup();

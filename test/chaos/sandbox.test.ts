@@ -182,7 +182,7 @@ test('symlinks in the data directory, planted before or swapped in later, never 
     scenario.note('a planted link, a link swapped in under a running app (then killed), and a mount layout that lets a container swap one: no container saw the host path');
     assert.equal(await controller.stop(), 0);
   } catch (error) {
-    process.stderr.write(`controller output (last 30 lines):\n${controller.output().split('\n').filter((l) => /"level":[3-6]0/.test(l)).slice(-30).join('\n')}\n`);
+    controller.reportTail();
     throw error;
   } finally {
     await env.cleanup();

@@ -194,7 +194,7 @@ test('truncated spec files and editors\' save sequences never uninstall anything
     if (editors.result.failures === 0) editors.note(`${sequences.length} editors saved new versions beside ${junk.length} backup, swap and temp files: each recreated only its app, none became an app`);
     assert.equal(await controller.stop(), 0);
   } catch (error) {
-    process.stderr.write(`controller output (last 30 lines):\n${controller.output().split('\n').filter((l) => /"level":[3-6]0/.test(l) && !l.includes('spec file refused')).slice(-30).join('\n')}\n`);
+    controller.reportTail(30, { except: /spec file refused/ });
     throw error;
   } finally {
     await env.cleanup();

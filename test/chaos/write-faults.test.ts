@@ -69,7 +69,7 @@ test('a read-only vhost directory: ProxyWriteFailed, the other sites keep servin
       assert.equal(await controller.stop(), 0);
     });
   } catch (error) {
-    process.stderr.write(`controller output (last 30 lines):\n${controller.output().split('\n').filter((l) => /"level":[3-6]0/.test(l)).slice(-30).join('\n')}\n`);
+    controller.reportTail();
     throw error;
   } finally {
     await env.cleanup();
@@ -120,7 +120,7 @@ test('a read-only state directory: a clear status, apps still applied, nothing l
       assert.equal(await controller.stop(), 0);
     });
   } catch (error) {
-    process.stderr.write(`controller output (last 30 lines):\n${controller.output().split('\n').filter((l) => /"level":[3-6]0/.test(l)).slice(-30).join('\n')}\n`);
+    controller.reportTail();
     throw error;
   } finally {
     await env.cleanup();

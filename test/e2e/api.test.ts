@@ -178,7 +178,7 @@ test('the API serves its documented shapes; mutations need the token; get, descr
     assert.match(offlineDescribe.stdout, /Source:\s+\S+state \(no controller answers\)/);
     assert.match(offlineDescribe.stdout, /ContainerDied/, 'events saved at shutdown are shown');
   } catch (error) {
-    process.stderr.write(`controller output (last 40 lines):\n${controller.output().split('\n').slice(-40).join('\n')}\n`);
+    controller.reportTail(40, { all: true });
     throw error;
   } finally {
     await env.cleanup();

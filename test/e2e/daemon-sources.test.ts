@@ -23,7 +23,7 @@ async function withEnv(body: (env: TestEnv, controller: ControllerProcess) => Pr
   try {
     await body(env, controller);
   } catch (error) {
-    process.stderr.write(`controller output (last 40 lines):\n${controller.output().split('\n').slice(-40).join('\n')}\n`);
+    controller.reportTail(40, { all: true });
     throw error;
   } finally {
     await env.cleanup();

@@ -283,7 +283,7 @@ test('the dashboard shows every app live, a refused spec with file, line and fie
     assert.ok(overflow <= 0, `no sideways scrolling on a phone (${overflow}px too wide)`);
     await screenshot(page, 'apps-phone');
   } catch (error) {
-    process.stderr.write(`controller output (last 40 lines):\n${controller.output().split('\n').slice(-40).join('\n')}\n`);
+    controller.reportTail(40, { all: true });
     if (failurePage) {
       await screenshot(failurePage, 'failure').catch(() => undefined);
       process.stderr.write(`page at failure (${failurePage.url()}):\n${(await failurePage.locator('main').innerText().catch(() => '?')).slice(0, 3000)}\n`);
@@ -319,7 +319,7 @@ test('without api.token the dashboard is read-only: no way to unlock, and the ac
     await screenshot(page, 'controller-read-only');
     await assertAccessible(page, 'read-only controller');
   } catch (error) {
-    process.stderr.write(`controller output (last 40 lines):\n${controller.output().split('\n').slice(-40).join('\n')}\n`);
+    controller.reportTail(40, { all: true });
     throw error;
   } finally {
     await env.cleanup();

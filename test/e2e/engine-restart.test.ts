@@ -67,7 +67,7 @@ test('a dockerd restarted under a running controller is survived and the state c
     process.stdout.write(`# engine restart: converged ${convergedMs} ms after dockerd was started again; a kill afterwards healed in ${healMs} ms\n`);
     assert.equal(await controller.stop(), 0);
   } catch (error) {
-    process.stderr.write(`controller output (last 40 lines):\n${controller.output().split('\n').slice(-40).join('\n')}\n`);
+    controller.reportTail(40, { all: true });
     throw error;
   } finally {
     await env.cleanup();
@@ -96,7 +96,7 @@ test('a controller started while the engine is down is not ready, retries, and c
     assert.ok(await running(engine.docker, env.instance, 'early'));
     assert.equal(await controller.stop(), 0);
   } catch (error) {
-    process.stderr.write(`controller output (last 40 lines):\n${controller.output().split('\n').slice(-40).join('\n')}\n`);
+    controller.reportTail(40, { all: true });
     throw error;
   } finally {
     await env.cleanup();

@@ -92,7 +92,7 @@ test(`${SWAPS} git-sync symlink swaps end at the last revision with no transient
     process.stdout.write(`# ${SWAPS} swaps: converged ${convergedMs} ms after the first swap; moving recreated ${movingRecreates} times\n`);
     assert.equal(await controller.stop(), 0);
   } catch (error) {
-    process.stderr.write(`controller output (last 40 lines):\n${controller.output().split('\n').slice(-40).join('\n')}\n`);
+    controller.reportTail(40, { all: true });
     throw error;
   } finally {
     await env.cleanup();

@@ -127,7 +127,7 @@ test('container logs stream from the API and the CLI; /metrics has per-app CPU, 
     assert.ok(host.body.dataDisk.totalBytes > 0 && host.body.dataDisk.availableBytes <= host.body.dataDisk.totalBytes);
     assert.equal(await controller.stop(), 0);
   } catch (error) {
-    process.stderr.write(`controller output (last 30 lines):\n${controller.output().split('\n').slice(-30).join('\n')}\n`);
+    controller.reportTail(30, { all: true });
     throw error;
   } finally {
     await env.cleanup();

@@ -128,7 +128,7 @@ test('SIGHUP reloads the config; a broken config is refused and the daemon runs 
     await next.waitForLog(/controller running/);
     assert.equal(await next.stop(), 0);
   } catch (error) {
-    process.stderr.write(`controller output (last 40 lines):\n${controller.output().split('\n').slice(-40).join('\n')}\n`);
+    controller.reportTail(40, { all: true });
     throw error;
   } finally {
     await env.cleanup();

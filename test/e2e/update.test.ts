@@ -112,7 +112,7 @@ test('a v2 that fails its healthcheck is rolled back to v1 and stays there; a he
     assert.deepEqual(events.map((e) => e.reason), ['RolledBack', 'Updated']);
     assert.equal(await controller.stop(), 0);
   } catch (error) {
-    process.stderr.write(`controller output (last 40 lines):\n${controller.output().split('\n').slice(-40).join('\n')}\n`);
+    controller.reportTail(40, { all: true });
     throw error;
   } finally {
     await env.cleanup();
@@ -156,7 +156,7 @@ test('update.policy auto picks up a pushed tag on its schedule; a manual app is 
     assert.equal((await api<AppStatus>(url, '/api/v1/apps/manual')).body.lastUpdate, undefined);
     assert.equal(await controller.stop(), 0);
   } catch (error) {
-    process.stderr.write(`controller output (last 40 lines):\n${controller.output().split('\n').slice(-40).join('\n')}\n`);
+    controller.reportTail(40, { all: true });
     throw error;
   } finally {
     await env.cleanup();

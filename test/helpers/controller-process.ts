@@ -10,6 +10,11 @@ export const CLI = path.join(packageRoot, 'dist/src/cli/main.js');
 export interface ControllerProcess {
   readonly child: ChildProcess;
   output(): string;
+  /**
+   * Writes its last `lines` log lines to stderr, what a failing test shows: those at info and above
+   * (`all`: every line), leaving out those that match `except` (noise the test made on purpose).
+   */
+  reportTail(lines?: number, options?: { all?: boolean; except?: RegExp }): void;
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Sends the signal and resolves with the exit code (null when killed by a signal). */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -27,6 +32,11 @@ export function startController(env: TestEnv, args: readonly string[] = ['run'],
   const handle: ControllerProcess = {
     child,
     output: () => output,
+    reportTail(lines = 30, { all = false, except } = {}) {
+      const shown = (line: string) => (all || /"level":[3-6]0/.test(line)) && !except?.test(line);
+      const tail = output.split('\n').filter(shown).slice(-lines);
+      process.stderr.write(`controller output (last ${lines} lines):\n${tail.join('\n')}\n`);
+    },
     waitForLog: (pattern, timeoutMs = 30_000) => waitFor(() => pattern.test(output), { timeoutMs, what: `log ${pattern}` }).then(() => undefined),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
