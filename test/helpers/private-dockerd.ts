@@ -17,6 +17,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { processAlive } from '../../src/util/process.js';
 import { ensureEngine } from './engine.js';
 import { waitFor } from './wait.js';
 
@@ -110,15 +111,6 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
 /** Second octets never claimed: the controller's default pool (10.222/16) and networks.test's (10.223/16). */
 const RESERVED_OCTETS = new Set([222, 223]);
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Claims a free 10.X.0.0/16 for this process by creating /tmp/amahi-pd-pool-X exclusively; a
  * claim whose process is gone (a test run killed) is taken over.
@@ -130,7 +122,7 @@ async function claimSubnetPool(): Promise<{ subnetPool: string; release: () => P
     const lockFile = `/tmp/amahi-pd-pool-${octet}`;
     const claimed = await writeFile(lockFile, String(process.pid), { flag: 'wx' }).then(() => true, async () => {
       const holder = Number(await readFile(lockFile, 'utf8').catch(() => ''));
-      if (holder > 0 && isAlive(holder)) return false;
+      if (processAlive(holder)) return false;
       await rm(lockFile, { force: true });
       return false;
     });
