@@ -1,11 +1,12 @@
 /**
- * Actions (reconcile, resync, purge) exist only when the controller has api.token set and this tab
+ * Actions (reconcile, update, resync, purge) exist only when the controller has api.token set and this tab
  * was given it. Without a token configured, the panel says the dashboard is read-only; with one
  * configured but not given, it offers a form to paste it.
  */
-import { ApiError, post, token, unlock } from './client.js';
+import { ApiError, post, postLines, token, unlock } from './client.js';
 import { announce, h, replaceContent, type Child } from './dom.js';
-import type { Info } from './types.js';
+import { describeUpdate } from './format.js';
+import type { Info, UpdateResult } from './types.js';
 
 export const actionsUnlocked = (info: Info): boolean => info.actions && token.get() !== undefined;
 
@@ -117,6 +118,24 @@ export function confirmPurge(app: string, what: readonly string[]): Promise<bool
 export const reconcileApp = async (app: string): Promise<string> => {
   await post(`/api/v1/apps/${encodeURIComponent(app)}/reconcile`);
   return `${app} was queued for a reconcile.`;
+};
+
+/**
+ * Pulls the app's images and updates what moved (health-gated, rolled back when unhealthy), showing
+ * each step through `onStep`; resolves with the outcome in words.
+ */
+export const updateApp = async (app: string, onStep: (message: string) => void): Promise<string> => {
+  let outcome: string | undefined;
+  let failure: ApiError | undefined;
+  await postLines(`/api/v1/apps/${encodeURIComponent(app)}/update`, (line) => {
+    const message = line as { type?: string; message?: string; result?: UpdateResult; error?: { code: string; message: string } };
+    if (message.type === 'step' && message.message) onStep(message.message);
+    else if (message.type === 'result' && message.result) outcome = describeUpdate(message.result);
+    else if (message.type === 'error' && message.error) failure = new ApiError(500, message.error.code, message.error.message);
+  });
+  if (failure) throw failure;
+  if (outcome === undefined) throw new Error('the update ended without a result');
+  return outcome;
 };
 
 export const resyncAll = async (): Promise<string> => {

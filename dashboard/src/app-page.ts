@@ -2,11 +2,11 @@
  * One app (/apps/NAME): state, containers, conditions and their history, a refused spec's problems,
  * the pending plan when it is not converged, recent events and the logs of each container, live.
  */
-import { actionButton, actionsPanel, reconcileApp } from './actions.js';
+import { actionButton, actionsPanel, reconcileApp, updateApp } from './actions.js';
 import { ageOf, containersTable, openLink, stateBadge, updateUsageCells } from './app-card.js';
 import { getJson, showConnection, subscribe } from './client.js';
 import { facts, h, replaceContent, table, type Child } from './dom.js';
-import { appState, reasonWords, shortRevision } from './format.js';
+import { appState, describeUpdate, reasonWords, shortRevision } from './format.js';
 import { LogView } from './logs.js';
 import type { AppDetail, AppStatus, Info, Usage } from './types.js';
 
@@ -25,6 +25,9 @@ function renderState(status: AppStatus): HTMLElement {
         ['Installed', ageOf(status.installedAt)],
         ['Updated', ageOf(status.updatedAt)],
         ['App id', status.appId === undefined ? '—' : String(status.appId)],
+        ['Last update', status.lastUpdate
+          ? h('span', {}, `${describeUpdate(status.lastUpdate)} (${status.lastUpdate.trigger}, `, ageOf(status.lastUpdate.finishedAt), ' ago)')
+          : '—'],
       ]),
       status.lastError ? h('p', { class: 'error' }, h('strong', {}, 'Last error: '), `${status.lastError.code}: ${status.lastError.message}`) : null);
 }
@@ -75,7 +78,10 @@ export function startAppPage(view: HTMLElement, info: Info, name: string): void 
   const logViews = new Map<string, LogView>();
   let detail: AppDetail | undefined;
   let usage: Record<string, Usage> = {};
-  const actions = actionsPanel(info, (result) => [actionButton('Reconcile now', () => reconcileApp(name), result, 'reconcile')]);
+  const actions = actionsPanel(info, (result) => [
+    actionButton('Reconcile now', () => reconcileApp(name), result, 'reconcile'),
+    actionButton('Update images', () => updateApp(name, (step) => (result.textContent = step)), result, 'update'),
+  ]);
   replaceContent(view, head, actions, body, section('logs', 'Logs', logs));
 
   const syncLogs = (status: AppStatus | null): void => {

@@ -67,6 +67,29 @@ export async function post<T>(path: string, bearer = token.get()): Promise<T> {
   return parse<T>(response);
 }
 
+/**
+ * A mutation whose answer is a stream of JSON lines (an update's steps, then its result): every line
+ * is handed to `onLine` as it arrives, so that a long pull shows how far it got.
+ */
+export async function postLines(path: string, onLine: (line: unknown) => void, bearer = token.get()): Promise<void> {
+  const response = await fetch(path, { method: 'POST', headers: { Accept: 'application/x-ndjson', ...(bearer ? { Authorization: `Bearer ${bearer}` } : {}) } });
+  if (response.status === 401) token.clear();
+  if (!response.ok || !response.body) {
+    await parse(response);
+    return;
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (let done = false; !done;) {
+    const chunk = await reader.read();
+    done = chunk.done;
+    buffer += chunk.value ?? '';
+    const lines = buffer.split('\n');
+    buffer = done ? '' : lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) onLine(JSON.parse(line));
+  }
+}
+
 /** Checks a pasted token against the controller and keeps it when it is right. */
 export async function unlock(candidate: string): Promise<void> {
   await post('/api/v1/dashboard/token', candidate);

@@ -1,5 +1,5 @@
 /** Words and numbers for people: states, reasons, ages, sizes. Pure (no DOM), unit-tested. */
-import type { AppStatus, Condition } from './types.js';
+import type { AppStatus, Condition, UpdateResult } from './types.js';
 
 export type Tone = 'ok' | 'busy' | 'bad' | 'unknown';
 
@@ -107,4 +107,18 @@ export function duration(seconds: number): string {
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
   if (seconds < 86400 * 2) return `${Math.round(seconds / 3600)} h`;
   return `${Math.round(seconds / 86400)} d`;
+}
+
+const shortImageId = (id: string | undefined): string => (id ? id.replace(/^sha256:/, '').slice(0, 12) : '-');
+
+/** An update's outcome in one sentence: what moved, or why nothing did. */
+export function describeUpdate(result: UpdateResult): string {
+  const moved = result.containers.map((c) => `${c.container} ${shortImageId(c.from)} -> ${shortImageId(c.to)}`).join(', ');
+  const what: Record<UpdateResult['outcome'], string> = {
+    Updated: `${result.app} was updated${moved ? ` (${moved})` : ''} and is healthy.`,
+    UpToDate: `${result.app} is up to date: no image moved.`,
+    RolledBack: `${result.app} was rolled back to its previous image${result.reason ? `: ${result.reason}` : '.'}`,
+    Failed: `The update of ${result.app} failed${result.reason ? `: ${result.reason}` : '.'}`,
+  };
+  return what[result.outcome];
 }

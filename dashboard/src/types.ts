@@ -41,6 +41,17 @@ export interface AppStatus {
   readonly refusedSpec?: { readonly file: string; readonly problems: readonly SpecProblem[] };
   readonly installedAt?: string;
   readonly updatedAt: string;
+  readonly lastUpdate?: UpdateResult;
+}
+
+/** The outcome of an image update (src/model/update.ts). */
+export interface UpdateResult {
+  readonly app: string;
+  readonly trigger: 'manual' | 'auto';
+  readonly outcome: 'Updated' | 'UpToDate' | 'RolledBack' | 'Failed';
+  readonly finishedAt: string;
+  readonly containers: readonly { readonly container: string; readonly from?: string; readonly to?: string }[];
+  readonly reason?: string;
 }
 
 export interface ControllerEvent {

@@ -2,8 +2,8 @@
  * The web dashboard in a real browser (Debian's Chromium, headless) against a running controller
  * with real apps on the real engine behind a private Apache: the list shows the apps and their
  * links open them; a `docker kill` and a new spec show up without a reload; a refused spec shows
- * its file, line and field; logs tail live and are shown as text; actions need the token; purge
- * deletes kept data after a typed confirmation. Every page passes the accessibility audit
+ * its file, line and field; logs tail live and are shown as text; actions (reconcile, update,
+ * purge) need the token; purge deletes kept data after a typed confirmation. Every page passes the accessibility audit
  * (dashboard/test/audit.ts) in the light and the dark scheme, and is written as a screenshot to
  * test-artifacts/dashboard/.
  */
@@ -22,6 +22,7 @@ import { auditPage, focusStop, launchBrowser, screenshot } from '../helpers/brow
 import { startController } from '../helpers/controller-process.js';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
 import { TEST_IMAGE } from '../helpers/images.js';
+import { startRegistry } from '../helpers/registry.js';
 import { webAppSpec } from '../helpers/specs.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -114,7 +115,11 @@ test('the dashboard shows every app live, a refused spec with file, line and fie
   let failurePage: Page | undefined;
   const requests: string[] = [];
   try {
-    const specFile = await env.writeSpec('alpha.yaml', webAppSpec('alpha'));
+    // alpha comes from a registry, so that its Update action has something to ask.
+    const registry = await startRegistry(env.root);
+    env.onCleanup(() => registry.stop());
+    const alphaImage = await registry.push(`alpha-${env.instance}`, '1');
+    const specFile = await env.writeSpec('alpha.yaml', webAppSpec('alpha', { image: alphaImage }));
     await env.writeSpec('talker.yaml', talkerSpec);
     const kept = await setUpKeptData(env);
     const url = await apiUrl(env);
@@ -184,7 +189,7 @@ test('the dashboard shows every app live, a refused spec with file, line and fie
     assert.match(await text(page.locator('#connection')), /^Live/);
 
     // A refused newer version: alpha keeps running, and says why, with file, line and field.
-    const refusedText = webAppSpec('alpha', { extra: `      restart: sometimes\n      "${HOSTILE}": 1` });
+    const refusedText = webAppSpec('alpha', { image: alphaImage, extra: `      restart: sometimes\n      "${HOSTILE}": 1` });
     const badLine = refusedText.split('\n').findIndex((line) => line.includes('restart: sometimes'));
     const where = [String(badLine + 1), String((refusedText.split('\n')[badLine] ?? '').indexOf('sometimes') + 1)];
     await env.writeSpec('alpha.yaml', refusedText);
@@ -215,6 +220,9 @@ test('the dashboard shows every app live, a refused spec with file, line and fie
     await page.getByRole('button', { name: 'Reconcile now' }).click();
     await waitForText(page.locator('.actions [role="status"]'), /^alpha was queued for a reconcile\.$/, 'reconcile accepted');
     await waitFor(async () => (await reconcileCount(url)) > before, { what: 'a reconcile to run' });
+    await page.getByRole('button', { name: 'Update images' }).click();
+    await waitForText(page.locator('.actions [role="status"]'), /^alpha is up to date: no image moved\.$/, 'the update to ask the registry and report');
+    await waitForText(page.locator('#state-section'), /Last update\s+alpha is up to date: no image moved\. \(manual, \d+ s ago\)/, 'the last update shown live');
     assert.deepEqual(await browser.cookies(), [], 'the token is never a cookie');
     assert.equal(await page.evaluate('sessionStorage.getItem("amahi.api-token")'), TOKEN);
     const otherTab = await browser.newPage();

@@ -1,8 +1,8 @@
 /** The dashboard's words and numbers (dashboard/src/format.ts), table-driven. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { age, appState, bytes, percent, reasonWords, shortRevision } from '../../dashboard/src/format.js';
-import type { AppStatus, Condition } from '../../dashboard/src/types.js';
+import { age, appState, bytes, describeUpdate, percent, reasonWords, shortRevision } from '../../dashboard/src/format.js';
+import type { AppStatus, Condition, UpdateResult } from '../../dashboard/src/types.js';
 
 const at = '2025-01-01T00:00:00.000Z';
 const cond = (type: Condition['type'], status: Condition['status'], reason: string, message = ''): Condition => ({ type, status, reason, message, lastTransitionTime: at });
@@ -49,4 +49,17 @@ describe('numbers for people', () => {
     assert.equal(shortRevision('rev-2025-01'), 'rev-2025-01');
     assert.equal(shortRevision(undefined), '—');
   });
+});
+
+describe('an update in words', () => {
+  const update = (outcome: UpdateResult['outcome'], extra: Partial<UpdateResult> = {}): UpdateResult => ({ app: 'web', trigger: 'manual', outcome, finishedAt: at, containers: [], ...extra });
+  const moved = [{ container: 'app', from: `sha256:${'a'.repeat(64)}`, to: `sha256:${'b'.repeat(64)}` }];
+  const cases: [string, UpdateResult, string][] = [
+    ['an update names each container that moved, by short image ID', update('Updated', { containers: moved }), 'web was updated (app aaaaaaaaaaaa -> bbbbbbbbbbbb) and is healthy.'],
+    ['nothing moved', update('UpToDate'), 'web is up to date: no image moved.'],
+    ['a rollback says why', update('RolledBack', { containers: moved, reason: 'container app is unhealthy' }), 'web was rolled back to its previous image: container app is unhealthy'],
+    ['a failure says why', update('Failed', { reason: 'cannot pull r/app:2' }), 'The update of web failed: cannot pull r/app:2'],
+    ['a failure without a reason still reads as a sentence', update('Failed'), 'The update of web failed.'],
+  ];
+  for (const [name, result, expected] of cases) test(name, () => assert.equal(describeUpdate(result), expected));
 });
