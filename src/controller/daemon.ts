@@ -99,6 +99,11 @@ export class Daemon {
       runtime: controller.runtime,
       logger: logger.child({ component: 'engine-events' }),
       onEvent: (event) => this.engineEvent(event),
+      // The next plan must not count on it: it pulls instead of creating from an image that is gone.
+      onImageRemoved: (image) => {
+        logger.debug({ image }, 'image removed; local images listed again on the next plan');
+        controller.observer.invalidateImages();
+      },
       onReconnected: () => {
         // Events were lost while the engine was away: re-list everything, and retry failed apps now.
         controller.observer.invalidateAll();

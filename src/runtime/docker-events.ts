@@ -1,6 +1,7 @@
 /**
  * The engine's event stream and container inspection, mechanically: subscribe to the instance's
- * container events and parse them; read restart counts. Decides nothing (the controller does).
+ * container events (and image removals) and parse them; read restart counts. Decides nothing (the
+ * controller does).
  */
 import type Docker from 'dockerode';
 import { LABELS, instanceFilter } from '../core/names.js';
@@ -33,29 +34,65 @@ export function toRuntimeEvent(message: EngineMessage): RuntimeEvent | undefined
   };
 }
 
+/** Actions after which a local image that was listed may be gone. */
+const IMAGE_REMOVALS = ['untag', 'delete'] as const;
+
+/**
+ * The instance's container events, and (when asked) every image removal, until the engine ends the
+ * connection or `watch.signal` aborts. The two subscriptions live and end together, so that the
+ * caller's reconnect and resync cover both.
+ */
 export async function watchContainerEvents(docker: Docker, instance: string, watch: EventWatch): Promise<void> {
-  let stream: NodeJS.ReadableStream;
+  const both = new AbortController();
+  const abortBoth = (): void => both.abort();
+  watch.signal.addEventListener('abort', abortBoth, { once: true });
   try {
-    stream = await docker.getEvents({
-      filters: { type: ['container'], event: [...WATCHED_ACTIONS], label: instanceFilter(instance) },
-      abortSignal: watch.signal,
-    } as Parameters<Docker['getEvents']>[0]) as NodeJS.ReadableStream;
+    const containers = await subscribe(docker, { type: ['container'], event: [...WATCHED_ACTIONS], label: instanceFilter(instance) }, both.signal);
+    const { onImageRemoved } = watch;
+    const images = onImageRemoved && containers ? await subscribe(docker, { type: ['image'], event: [...IMAGE_REMOVALS] }, both.signal) : undefined;
+    if (!containers || (onImageRemoved && !images)) return;
+    watch.onConnected();
+    const reads = [readMessages(containers, both.signal, (message) => {
+      const event = toRuntimeEvent(message);
+      if (event) watch.onEvent(event);
+    })];
+    if (images && onImageRemoved) {
+      reads.push(readMessages(images, both.signal, (message) => {
+        const image = message.Actor?.Attributes?.['name'] ?? message.Actor?.ID;
+        if (message.Type === 'image' && image) onImageRemoved(image);
+      }));
+    }
+    await Promise.race(reads);
+  } finally {
+    both.abort();
+    watch.signal.removeEventListener('abort', abortBoth);
+  }
+}
+
+/** A subscription to the engine's events; undefined when aborted meanwhile. */
+async function subscribe(docker: Docker, filters: Record<string, string[]>, signal: AbortSignal): Promise<NodeJS.ReadableStream | undefined> {
+  try {
+    return await docker.getEvents({ filters, abortSignal: signal } as Parameters<Docker['getEvents']>[0]) as NodeJS.ReadableStream;
   } catch (error) {
-    if (watch.signal.aborted) return;
+    if (signal.aborted) return undefined;
     throw toDockerError(error, 'cannot subscribe to the engine\'s events');
   }
-  watch.onConnected();
+}
+
+/** Hands over one JSON message per line until the stream ends (an engine restart) or `signal` aborts. */
+function readMessages(stream: NodeJS.ReadableStream, signal: AbortSignal, onMessage: (message: EngineMessage) => void): Promise<void> {
   let buffer = '';
-  await new Promise<void>((resolve) => {
+  return new Promise<void>((resolve) => {
     const finish = (): void => {
-      watch.signal.removeEventListener('abort', abort);
+      signal.removeEventListener('abort', abort);
       resolve();
     };
     const abort = (): void => {
       (stream as unknown as { destroy?: () => void }).destroy?.();
       finish();
     };
-    watch.signal.addEventListener('abort', abort, { once: true });
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
     stream.on('data', (chunk: Buffer | string) => {
       buffer += chunk.toString();
       let newline = buffer.indexOf('\n');
@@ -70,11 +107,9 @@ export async function watchContainerEvents(docker: Docker, instance: string, wat
         } catch {
           continue; // a garbled line is one lost event; the periodic resync heals it
         }
-        const event = toRuntimeEvent(message);
-        if (event) watch.onEvent(event);
+        onMessage(message);
       }
     });
-    // The engine closing the connection (a restart) ends the stream: the caller reconnects.
     stream.on('end', finish);
     stream.on('close', finish);
     stream.on('error', finish);

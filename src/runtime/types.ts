@@ -63,6 +63,11 @@ export interface EventWatch {
   readonly onEvent: (event: RuntimeEvent) => void;
   /** Called once the engine accepted the subscription (events from now on will arrive). */
   readonly onConnected: () => void;
+  /**
+   * A local image tag was removed or an image deleted, by anyone (images carry no instance label):
+   * what the runtime listed as present may be gone. Watched only when given.
+   */
+  readonly onImageRemoved?: (image: string) => void;
   readonly signal: AbortSignal;
 }
 

@@ -1,9 +1,9 @@
 /**
  * Docker's event stream as a source (DESIGN.md §4): a container of ours that dies, stops, is
  * destroyed, runs out of memory, starts or changes health makes its app worth a look now, rather than
- * at the next resync. The stream ends whenever the engine restarts; the source reconnects with
- * backoff (1 s doubling to 10 s) and, since events were lost while it was away, asks for a full
- * resync on every reconnect.
+ * at the next resync; an image removed behind our back makes the list of local images stale. The
+ * stream ends whenever the engine restarts; the source reconnects with backoff (1 s doubling to
+ * 10 s) and, since events were lost while it was away, asks for a full resync on every reconnect.
  */
 import type { Logger } from '../log.js';
 import type { Runtime, RuntimeEvent } from '../runtime/types.js';
@@ -12,6 +12,8 @@ export interface EngineEventSourceOptions {
   readonly runtime: Runtime;
   readonly logger: Logger;
   readonly onEvent: (event: RuntimeEvent) => void;
+  /** A local image tag was removed or an image deleted (EventWatch.onImageRemoved). */
+  readonly onImageRemoved?: (image: string) => void;
   /** Called after a reconnect: events may have been missed, so everything should be re-listed. */
   readonly onReconnected: () => void;
   readonly onConnectionChange?: (connected: boolean) => void;
@@ -56,6 +58,7 @@ export class EngineEventSource {
         await runtime.watchEvents?.({
           signal,
           onEvent: (event) => this.options.onEvent(event),
+          onImageRemoved: this.options.onImageRemoved,
           onConnected: () => {
             backoff = initial;
             this.setConnected(true);

@@ -1,12 +1,14 @@
 /**
  * Images against a real registry on loopback and the real engine's builder: a missing image is
  * pulled (with progress in the CLI), a failed pull is a clear ImagePullFailed with per-app backoff,
- * and `build` makes a labelled image tagged by its context, rebuilt when the context changes.
+ * an image removed behind the running controller's back is pulled rather than created from, and
+ * `build` makes a labelled image tagged by its context, rebuilt when the context changes.
  */
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
+import { API_ON_FREE_PORT, api, apiUrl } from '../helpers/api.js';
 import { runCli, startController } from '../helpers/controller-process.js';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
 import { engineEvents, MUTATING_ACTIONS } from '../helpers/events.js';
@@ -87,6 +89,31 @@ test('a failed pull (a missing tag, an unreachable registry) is ImagePullFailed 
   } finally {
     await env.cleanup();
     await registry.stop();
+  }
+});
+
+test('an image tag removed behind the running controller is pulled again for the next install, not created from', { timeout: 90_000 }, async () => {
+  const env = await createTestEnv({ proxy: 'none', config: { ...API_ON_FREE_PORT, resyncInterval: '10m', relistInterval: '10m' } });
+  const registry = await startRegistry(env.root);
+  env.onCleanup(() => registry.stop());
+  try {
+    const ref = await registry.push(`gone-${env.instance}`, '1', { keepLocalTag: true });
+    await env.writeSpec('fine.yaml', webAppSpec('fine'));
+    const controller = startController(env);
+    const url = await apiUrl(env);
+    await waitFor(async () => (await api(url, '/readyz')).status === 200 && ready(await statusOf(env, 'fine'))?.status === 'True', { what: 'the first pass, which lists the local images' });
+    // The controller saw the tag; now someone removes it (docker rmi), as the registry helper does.
+    await env.docker.getImage(ref).remove({ noprune: true });
+    await controller.waitForLog(/"msg":"image removed/);
+    await env.writeSpec('gone.yaml', webAppSpec('gone', { image: ref }));
+    await waitFor(async () => ready(await statusOf(env, 'gone'))?.status === 'True', { timeoutMs: 30_000, what: 'the app of the removed tag to be ready' });
+    const lines = controller.output().split('\n').filter((line) => line.includes('"app":"gone"'));
+    // (Another failure may happen here: a test beside this one can win the race for a network subnet.)
+    assert.deepEqual(lines.filter((line) => line.includes('reconcile failed') && /No such image/i.test(line)), [], 'no create from an image that was gone');
+    assert.ok(lines.some((line) => line.includes('"op":"PullImage"')), 'the image was pulled first');
+    assert.equal(await controller.stop(), 0);
+  } finally {
+    await env.cleanup();
   }
 });
 
