@@ -68,6 +68,8 @@ test('an editor-style save is applied and a partial write never uninstalls: the 
   await rename(temp, specFile);
   const secondId = await waitForVersion(env, 'notes', '2');
   assert.notEqual(secondId, firstId);
+  // The recreate ends by removing the old container, after the new one runs: let it finish first.
+  await waitFor(async () => (await env.containers()).length === 1, { what: 'the recreate to remove the old container' });
 
   // A partial write (a save caught half-way): the file is refused, the running version stays.
   const since = Date.now();
