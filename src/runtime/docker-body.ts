@@ -5,6 +5,18 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import type { ContainerBlueprint } from '../model/plan.js';
 
+/** The Engine API's healthcheck, the same for a container and a Swarm service's task template. */
+export function engineHealthcheck(healthcheck: ContainerBlueprint['healthcheck']) {
+  if (healthcheck === 'disabled') return { Test: ['NONE'] };
+  return healthcheck && {
+    Test: healthcheck.test ? [...healthcheck.test] : undefined,
+    Interval: healthcheck.intervalNs,
+    Timeout: healthcheck.timeoutNs,
+    Retries: healthcheck.retries,
+    StartPeriod: healthcheck.startPeriodNs,
+  };
+}
+
 export function createBody(blueprint: ContainerBlueprint, extraLabels: Readonly<Record<string, string>>): ContainerCreateOptions {
   const exposed: Record<string, object> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
@@ -13,15 +25,7 @@ export function createBody(blueprint: ContainerBlueprint, extraLabels: Readonly<
     exposed[key] = {};
     (bindings[key] ??= []).push({ HostIp: port.hostIp, HostPort: String(port.hostPort) });
   }
-  const health = blueprint.healthcheck === 'disabled'
-    ? { Test: ['NONE'] }
-    : blueprint.healthcheck && {
-        Test: blueprint.healthcheck.test ? [...blueprint.healthcheck.test] : undefined,
-        Interval: blueprint.healthcheck.intervalNs,
-        Timeout: blueprint.healthcheck.timeoutNs,
-        Retries: blueprint.healthcheck.retries,
-        StartPeriod: blueprint.healthcheck.startPeriodNs,
-      };
+  const health = engineHealthcheck(blueprint.healthcheck);
   return {
     name: blueprint.name,
     Image: blueprint.image,

@@ -6,6 +6,7 @@
 import type Docker from 'dockerode';
 import type { RestartPolicy } from '../model/spec.js';
 import type { ServiceBlueprint } from '../model/plan.js';
+import { engineHealthcheck } from './docker-body.js';
 
 /** Swarm's restart conditions; Swarm has no "unless stopped" (a service is never stopped by hand). */
 const RESTART_CONDITION: Readonly<Record<RestartPolicy, 'none' | 'on-failure' | 'any'>> = {
@@ -17,15 +18,7 @@ const RESTART_CONDITION: Readonly<Record<RestartPolicy, 'none' | 'on-failure' | 
 
 export function serviceSpec(blueprint: ServiceBlueprint, image: string, extraLabels: Readonly<Record<string, string>>): Docker.ServiceSpec {
   const container = blueprint.container;
-  const health = container.healthcheck === 'disabled'
-    ? { Test: ['NONE'] }
-    : container.healthcheck && {
-        Test: container.healthcheck.test ? [...container.healthcheck.test] : undefined,
-        Interval: container.healthcheck.intervalNs,
-        Timeout: container.healthcheck.timeoutNs,
-        Retries: container.healthcheck.retries,
-        StartPeriod: container.healthcheck.startPeriodNs,
-      };
+  const health = engineHealthcheck(container.healthcheck);
   const rolling = {
     Parallelism: 1,
     Delay: 0,
