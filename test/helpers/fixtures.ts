@@ -1,10 +1,12 @@
-/** Builders of specs and observations for the pure tests. */
+/** Builders of specs and observations for the pure tests, and plans as text. */
+import path from 'node:path';
 import { loadSpecFile } from '../../src/spec/load.js';
 import { resolveConfig } from '../../src/config.js';
 import { specContext } from '../../src/controller/specs.js';
 import type { AppSpec } from '../../src/model/spec.js';
 import type { ObservedApp, ObservedContainer } from '../../src/model/observed.js';
 import type { PlanContext } from '../../src/core/plan.js';
+import type { Operation, Plan } from '../../src/model/plan.js';
 
 export const testConfig = resolveConfig({ specsDir: '/specs', stateDir: '/state', dataRoot: '/data', domain: 'home.test', instance: 'unit' });
 
@@ -49,3 +51,23 @@ export function observedContainer(overrides: Partial<ObservedContainer> & Pick<O
     ...overrides,
   };
 }
+
+/** What an operation acts on, for plans written as one line per operation in table-driven tests. */
+function operationTarget(op: Operation): string {
+  switch (op.kind) {
+    case 'EnsureDataDir': return op.path;
+    case 'CreateNetwork': case 'RemoveNetwork': return op.network;
+    case 'EnsureVolume': return op.volume;
+    case 'PullImage': case 'BuildImage': return op.image;
+    case 'WriteVhost': case 'RemoveVhost': return path.basename(op.file);
+    case 'CreateService': case 'UpdateService': case 'RemoveService': return op.service;
+    default: return op.container;
+  }
+}
+
+/** A plan as lines: `Kind target: cause`, then what waits, then what is blocked. */
+export const planText = (plan: Plan): string[] => [
+  ...plan.operations.map((op) => `${op.kind} ${operationTarget(op)}: ${op.cause}`),
+  ...plan.waiting.map((w) => `waiting ${w.container}: ${w.reason}`),
+  ...(plan.blocked ?? []).map((b) => `blocked ${b.container}: ${b.reason}`),
+];

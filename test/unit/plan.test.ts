@@ -3,15 +3,14 @@
  * (`Kind target: cause`) and one per container held back (`waiting key: reason`).
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { describe, test } from 'node:test';
 import { blueprintsFor, HASHERS, type HashScheme } from '../../src/core/blueprint.js';
 import { planApp, type DesiredApp, type PlanContext } from '../../src/core/plan.js';
 import { renderVhost } from '../../src/core/vhost.js';
 import type { ObservedApp, ObservedContainer } from '../../src/model/observed.js';
-import type { Operation, Plan } from '../../src/model/plan.js';
+import type { Operation } from '../../src/model/plan.js';
 import type { AppSpec } from '../../src/model/spec.js';
-import { emptyObserved, observedContainer, planContext, specFrom } from '../helpers/fixtures.js';
+import { emptyObserved, observedContainer, planContext, planText, specFrom } from '../helpers/fixtures.js';
 
 const hello = specFrom(`
 apiVersion: amahi.org/v1
@@ -101,23 +100,6 @@ const stackUp = (overrides: Record<string, Partial<ObservedContainer>> = {}): Ob
   running(stack, 'migrate', { state: 'exited', exitCode: 0, statusText: 'Exited (0) 1 minute ago', ...overrides['migrate'] }),
   running(stack, 'web', overrides['web']),
   running(stack, 'worker', overrides['worker']),
-];
-
-function target(op: Operation): string {
-  switch (op.kind) {
-    case 'EnsureDataDir': return op.path;
-    case 'CreateNetwork': case 'RemoveNetwork': return op.network;
-    case 'EnsureVolume': return op.volume;
-    case 'PullImage': case 'BuildImage': return op.image;
-    case 'WriteVhost': case 'RemoveVhost': return path.basename(op.file);
-    case 'CreateService': case 'UpdateService': case 'RemoveService': return op.service;
-    default: return op.container;
-  }
-}
-
-const planText = (plan: Plan): string[] => [
-  ...plan.operations.map((op) => `${op.kind} ${target(op)}: ${op.cause}`),
-  ...plan.waiting.map((w) => `waiting ${w.container}: ${w.reason}`),
 ];
 
 const helloHash = hashesOf(hello).get('web') ?? '';

@@ -4,7 +4,6 @@
  * retried (`blocked`).
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { describe, test } from 'node:test';
 import { resolveConfig } from '../../src/config.js';
 import { specContext } from '../../src/controller/specs.js';
@@ -12,10 +11,9 @@ import { planApp, type DesiredApp, type PlanContext } from '../../src/core/plan.
 import { serviceBlueprintsFor, SERVICE_HASHERS } from '../../src/core/service-blueprint.js';
 import { renderVhost } from '../../src/core/vhost.js';
 import type { ObservedApp, ObservedService, ObservedTask } from '../../src/model/observed.js';
-import type { Operation, Plan } from '../../src/model/plan.js';
 import type { AppSpec } from '../../src/model/spec.js';
 import { loadSpecFile } from '../../src/spec/load.js';
-import { emptyObserved, observedContainer, planContext } from '../helpers/fixtures.js';
+import { emptyObserved, observedContainer, planContext, planText } from '../helpers/fixtures.js';
 
 const swarmConfig = resolveConfig({ specsDir: '/specs', stateDir: '/state', dataRoot: '/data', domain: 'home.test', instance: 'unit', runtime: { kind: 'swarm' } });
 
@@ -87,24 +85,6 @@ function world(spec: AppSpec, services: ObservedService[], extra: Partial<Observ
     vhost: vhostFor(spec, '192.168.1.20'), ...extra,
   };
 }
-
-function target(op: Operation): string {
-  switch (op.kind) {
-    case 'EnsureDataDir': return op.path;
-    case 'CreateNetwork': case 'RemoveNetwork': return op.network;
-    case 'EnsureVolume': return op.volume;
-    case 'PullImage': case 'BuildImage': return op.image;
-    case 'WriteVhost': case 'RemoveVhost': return path.basename(op.file);
-    case 'CreateService': case 'UpdateService': case 'RemoveService': return op.service;
-    default: return op.container;
-  }
-}
-
-const planText = (plan: Plan): string[] => [
-  ...plan.operations.map((op) => `${op.kind} ${target(op)}: ${op.cause}`),
-  ...plan.waiting.map((w) => `waiting ${w.container}: ${w.reason}`),
-  ...(plan.blocked ?? []).map((b) => `blocked ${b.container}: ${b.reason}`),
-];
 
 const DATA_DIR = 'EnsureDataDir /data/shop: app data and log directories (on this node)';
 const short = (hash: string) => hash.slice(0, 12);
