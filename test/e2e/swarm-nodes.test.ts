@@ -10,10 +10,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCli, startController } from '../helpers/controller-process.js';
-import { createTestEnv, type TestEnv } from '../helpers/env.js';
+import type { TestEnv } from '../helpers/env.js';
 import { httpGet } from '../helpers/http.js';
 import { TEST_IMAGE } from '../helpers/images.js';
 import { webAppSpec } from '../helpers/specs.js';
+import { withSwarmEnv } from '../helpers/swarm-env.js';
 import { startSwarm, type SwarmCluster, type SwarmNode } from '../helpers/swarm-cluster.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -37,20 +38,7 @@ interface Status {
   readonly containers: readonly { key: string; tasks?: readonly { state: string; desiredState: string; node: string; nodeAddress?: string; message: string }[] }[];
 }
 
-async function withEnv(body: (env: TestEnv) => Promise<void>): Promise<void> {
-  const env = await createTestEnv({
-    proxy: 'apache',
-    config: { docker: { socketPath: swarm.manager.socketPath }, runtime: { kind: 'swarm' }, prune: { allowEmpty: true } },
-  });
-  try {
-    await body(env);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${await swarm.logs()}`, { cause: error });
-  } finally {
-    await env.cleanup();
-    await swarm.removeInstance(env.instance);
-  }
-}
+const withEnv = (body: (env: TestEnv) => Promise<void>): Promise<void> => withSwarmEnv(swarm, body);
 
 async function statusOf(env: TestEnv, app: string): Promise<Status> {
   const result = await runCli(env, ['get', app, '-o', 'json']);

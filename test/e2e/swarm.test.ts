@@ -17,11 +17,12 @@ import { StateStore } from '../../src/controller/state-store.js';
 import { silentLogger } from '../../src/log.js';
 import { SwarmRuntime } from '../../src/runtime/swarm.js';
 import { runCli } from '../helpers/controller-process.js';
-import { createTestEnv, type TestEnv } from '../helpers/env.js';
+import type { TestEnv } from '../helpers/env.js';
 import { execIn } from '../helpers/exec.js';
 import { httpGet } from '../helpers/http.js';
 import { ensureTestImage, TEST_IMAGE } from '../helpers/images.js';
 import { startRegistry } from '../helpers/registry.js';
+import { withSwarmEnv as withSwarm } from '../helpers/swarm-env.js';
 import { startSwarm, type SwarmCluster } from '../helpers/swarm-cluster.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -42,20 +43,7 @@ interface Status {
 }
 const condition = (status: Status, type: string) => status.conditions.find((c) => c.type === type);
 
-async function withSwarmEnv(body: (env: TestEnv) => Promise<void>): Promise<void> {
-  const env = await createTestEnv({
-    proxy: 'apache',
-    config: { docker: { socketPath: swarm.manager.socketPath }, runtime: { kind: 'swarm' }, prune: { allowEmpty: true } },
-  });
-  try {
-    await body(env);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${await swarm.logs()}`, { cause: error });
-  } finally {
-    await env.cleanup();
-    await swarm.removeInstance(env.instance);
-  }
-}
+const withSwarmEnv = (body: (env: TestEnv) => Promise<void>): Promise<void> => withSwarm(swarm, body);
 
 async function apply(env: TestEnv, timeout = '90s'): Promise<{ code: number | null; output: string }> {
   const result = await runCli(env, ['apply', '--once', '--timeout', timeout], 150_000);
